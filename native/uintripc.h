@@ -1,0 +1,62 @@
+/*
+ * libuintripc: the small native shim under UintrIpc.
+ *
+ * Plain system-call wrappers with no policy: every function returns a non-negative
+ * result or -errno, so the managed side never reads errno across the P/Invoke boundary.
+ */
+#ifndef UINTRIPC_H
+#define UINTRIPC_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The subset of struct stat the runtime needs, with a layout that is the same everywhere. */
+struct uipc_stat {
+    uint64_t dev;
+    uint64_t ino;
+    int64_t size;
+    uint32_t mode;
+    uint32_t reserved;
+};
+
+/* Same layout as the kernel's struct futex_waitv (linux/futex.h). */
+struct uipc_futex_waitv {
+    uint64_t val;
+    uint64_t uaddr;
+    uint32_t flags;
+    uint32_t reserved;
+};
+
+int uipc_memfd_create(const char *name);
+int uipc_ftruncate(int fd, int64_t length);
+int uipc_add_seals(int fd, int seals);
+int uipc_get_seals(int fd);
+int uipc_get_fd_flags(int fd);
+int uipc_get_status_flags(int fd);
+int uipc_fstat(int fd, struct uipc_stat *out);
+int uipc_close(int fd);
+
+/* Mappings. `out` receives the address. */
+int uipc_map_shared(int fd, uint64_t length, void **out);
+int uipc_map_shared_fixed(void *address, int fd, uint64_t length);
+int uipc_reserve(uint64_t length, void **out);
+int uipc_map_private_zero_fixed(void *address, uint64_t length);
+int uipc_munmap(void *address, uint64_t length);
+
+/* Futexes on 32-bit words. `shared` selects the non-private operation. */
+int uipc_futex_wake(uint32_t *address, int count, int shared);
+/* timeout_ns: relative, or -1 for none; turned into the absolute CLOCK_MONOTONIC deadline
+ * futex_waitv takes. Returns the index of the woken word, or -EAGAIN / -ETIMEDOUT / -EINTR. */
+int uipc_futex_waitv(struct uipc_futex_waitv *waiters, uint32_t count, int64_t timeout_ns);
+
+/* CPUID leaf/sub-leaf into regs[0..3] = eax, ebx, ecx, edx. Returns 0, or -ENOSYS off x86. */
+int uipc_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

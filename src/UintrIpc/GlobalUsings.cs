@@ -1,0 +1,2 @@
+global using System.Runtime.InteropServices;
+global using System.Runtime.CompilerServices;

@@ -1,0 +1,74 @@
+using System.Numerics;
+using UintrIpc.Interop;
+using static UintrIpc.Protocol.VectorPageDescriptor;
+
+namespace UintrIpc.Protocol;
+
+/// <summary>The receiver side of the delivery protocol: ABI section 5.</summary>
+internal static unsafe class ReceiverProtocol
+{
+    /// <summary>Collect: takes every posted vector of <paramref name="live"/> off its page.</summary>
+    /// <returns>The vectors that had been posted.</returns>
+    public static ulong Collect(byte* slots, ulong live)
+    {
+        // A branch-free pass first: nothing posted (the common Poll) costs one load a vector.
+        ulong any = 0;
+        for (ulong m = live; m != 0; m &= m - 1)
+            any |= Volatile.Read(ref Pir(slots, BitOperations.TrailingZeroCount(m)));
+        if (any == 0)
+            return 0;
+
+        ulong posted = 0;
+        for (ulong m = live; m != 0; m &= m - 1)
+        {
+            int vector = BitOperations.TrailingZeroCount(m);
+            ref ulong pir = ref Pir(slots, vector);
+            // Any non-zero value is one post of this slot's vector: the page's bits are untrusted.
+            if (Volatile.Read(ref pir) != 0 && Interlocked.Exchange(ref pir, 0) != 0)
+                posted |= 1UL << vector;
+        }
+        return posted;
+    }
+
+    /// <summary>W4 (<see cref="VectorPageDescriptor.Blocked"/>) and W9 (<see cref="VectorPageDescriptor.Running"/>).</summary>
+    public static void SetStatus(byte* slots, ulong live, uint value)
+    {
+        for (ulong m = live; m != 0; m &= m - 1)
+            Interlocked.Exchange(ref *(uint*)(slots + (BitOperations.TrailingZeroCount(m) * PageSize) + StatusOffset), value);
+    }
+
+    /// <summary>
+    /// W7: sleeps until a live page's status leaves <see cref="VectorPageDescriptor.Blocked"/>,
+    /// the wake word leaves <paramref name="generation"/>, or the timeout passes.
+    /// </summary>
+    /// <returns>The index of the word that woke it (<c>PopCount(live)</c> for the wake word), or <c>-errno</c>.</returns>
+    public static int Sleep(byte* slots, ulong live, uint* wakeWord, uint generation, Shim.FutexWaiter* waiters, long timeoutNs)
+    {
+        uint count = 0;
+        for (ulong m = live; m != 0; m &= m - 1)
+        {
+            waiters[count++] = new Shim.FutexWaiter
+            {
+                Value = Blocked,
+                Address = (ulong)(slots + (BitOperations.TrailingZeroCount(m) * PageSize) + StatusOffset),
+                Flags = Shim.FUTEX2_SIZE_U32, // shared: senders in other processes wake it
+            };
+        }
+        waiters[count++] = new Shim.FutexWaiter
+        {
+            Value = generation,
+            Address = (ulong)wakeWord,
+            Flags = Shim.FUTEX2_SIZE_U32 | Shim.FUTEX2_PRIVATE,
+        };
+        return Shim.FutexWaitv(waiters, count, timeoutNs);
+    }
+
+    /// <summary>Bumps the wake word so a sleeping receiver thread returns and looks again.</summary>
+    public static void Interrupt(uint* wakeWord)
+    {
+        Interlocked.Increment(ref *wakeWord);
+        Shim.FutexWake(wakeWord, int.MaxValue, shared: false);
+    }
+
+    private static ref ulong Pir(byte* slots, int vector) => ref *(ulong*)(slots + (vector * PageSize) + PirOffset);
+}

@@ -1,0 +1,84 @@
+using UintrIpc.Interop;
+using static UintrIpc.Protocol.VectorPageDescriptor;
+
+namespace UintrIpc.Protocol;
+
+/// <summary>
+/// The process's User Interrupt Target Table: index → registered sender, and a reserved
+/// range of address space in which slot <c>i</c> maps sender <c>i</c>'s vector page.
+/// </summary>
+/// <remarks>
+/// Like the receiver's region, a slot is never left unmapped once used: an unregistered
+/// sender's slot gets a private zero page, so a send racing its disposal on another thread
+/// writes to private memory instead of faulting.
+/// </remarks>
+internal static unsafe class Uitt
+{
+    /// <summary>How many senders one process can have registered at once.</summary>
+    internal const int Capacity = 1024;
+
+    private static readonly Lock s_lock = new();
+    private static readonly UintrSender?[] s_entries = new UintrSender?[Capacity];
+    private static readonly Dictionary<(ulong Device, ulong Inode), int> s_indexByPage = [];
+    private static SafeMappingHandle? s_slots;
+
+    /// <summary>The sender at <paramref name="index"/>, or null when none is registered there.</summary>
+    public static UintrSender? Lookup(int index) =>
+        (uint)index < Capacity ? Volatile.Read(ref s_entries[index]) : null;
+
+    /// <summary>Maps <paramref name="fd"/>'s page into a free slot and records the sender made for it.</summary>
+    public static UintrSender Register(UintrFd fd, Func<int, VectorPage, int, UintrSender> create)
+    {
+        SafeFileDescriptorHandle handle = fd.Handle;
+        var identity = VectorPageFile.Identity(handle);
+        lock (s_lock)
+        {
+            if (s_indexByPage.ContainsKey(identity))
+                throw new UintrException(Errno.EISCONN, $"Vector {fd.Vector} of receiver {fd.ReceiverPid} is already registered as a sender in this process.");
+            int index = Array.IndexOf(s_entries, null);
+            if (index < 0)
+                throw new UintrException(Errno.ENOSPC, $"The process already has {Capacity} senders registered.");
+            s_slots ??= SafeMappingHandle.Reserve((ulong)Capacity * PageSize);
+            byte* slot = s_slots.Address + ((long)index * PageSize);
+            Errno.Check(Shim.MapSharedFixed(slot, handle, PageSize), "mmap (sender page)");
+            var page = new VectorPage(slot);
+            try
+            {
+                if (page.DescribeHeaderProblem() is { } problem)
+                    throw new UintrException(Errno.EOPNOTSUPP, $"The descriptor's page is not a uintr page: {problem}.");
+                if (page.IsClosed)
+                    throw new UintrException(Errno.ECONNRESET, $"Vector {page.VectorField} was closed by its receiver.");
+                UintrSender sender = create(index, page, (int)page.VectorField);
+                s_indexByPage.Add(identity, index);
+                Volatile.Write(ref s_entries[index], sender);
+                return sender;
+            }
+            catch
+            {
+                Retire(slot);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Frees <paramref name="index"/>; sends through it afterwards reach a private zero page.</summary>
+    public static void Unregister(int index, VectorPage page)
+    {
+        lock (s_lock)
+        {
+            Volatile.Write(ref s_entries[index], null);
+            foreach (var (identity, i) in s_indexByPage)
+            {
+                if (i == index)
+                {
+                    s_indexByPage.Remove(identity);
+                    break;
+                }
+            }
+            Retire(page.Address);
+        }
+    }
+
+    private static void Retire(byte* slot) =>
+        Errno.Check(Shim.MapPrivateZeroFixed(slot, PageSize), "mmap (retire sender page)");
+}

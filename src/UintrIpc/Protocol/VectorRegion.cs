@@ -1,0 +1,52 @@
+using UintrIpc.Interop;
+using static UintrIpc.Protocol.VectorPageDescriptor;
+
+namespace UintrIpc.Protocol;
+
+/// <summary>
+/// A receiver's address space: 64 page-sized slots, slot <c>v</c> mapping vector <c>v</c>'s
+/// page, then one private control page (the wake word and the futex_waitv array).
+/// </summary>
+/// <remarks>
+/// Every slot stays mapped for the life of the region: a closed vector's slot is replaced with
+/// a private zero page rather than unmapped, so a receiver thread racing the close reads
+/// zeros and writes to private memory instead of faulting. Only <see cref="Dispose"/>
+/// unmaps, and the receiver calls it only when no thread is inside Wait or Poll.
+/// </remarks>
+internal sealed unsafe class VectorRegion : IDisposable
+{
+    private const int WaitersOffset = 64;
+    private readonly SafeMappingHandle _mapping;
+
+    public VectorRegion()
+    {
+        _mapping = SafeMappingHandle.Reserve((ulong)(VectorCount + 1) * PageSize);
+        int result = Shim.MapPrivateZeroFixed(ControlPage, PageSize);
+        if (result < 0)
+        {
+            _mapping.Dispose();
+            Errno.Check(result, "mmap (control page)");
+        }
+    }
+
+    /// <summary>Slot 0; slot <c>v</c> is at <c>Slots + v * PageSize</c>.</summary>
+    public byte* Slots => _mapping.Address;
+
+    private byte* ControlPage => _mapping.Address + (VectorCount * PageSize);
+
+    /// <summary>The private word a sleeping receiver also waits on; bumped to interrupt it.</summary>
+    public uint* WakeWord => (uint*)ControlPage;
+
+    /// <summary>Room for <see cref="Shim.FutexWaitvMax"/> waiters' worth of 64 + 1 entries.</summary>
+    public Shim.FutexWaiter* Waiters => (Shim.FutexWaiter*)(ControlPage + WaitersOffset);
+
+    public VectorPage Page(int vector) => new(Slots + (vector * PageSize));
+
+    public void MapVector(int vector, SafeFileDescriptorHandle fd) =>
+        Errno.Check(Shim.MapSharedFixed(Slots + (vector * PageSize), fd, PageSize), "mmap (vector page)");
+
+    public void RetireVector(int vector) =>
+        Errno.Check(Shim.MapPrivateZeroFixed(Slots + (vector * PageSize), PageSize), "mmap (retire vector page)");
+
+    public void Dispose() => _mapping.Dispose();
+}

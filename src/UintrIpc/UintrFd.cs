@@ -1,0 +1,107 @@
+using UintrIpc.Interop;
+using UintrIpc.Protocol;
+
+namespace UintrIpc;
+
+/// <summary>
+/// One vector of one receiver, as a file descriptor (the RFC's <c>uintr_fd</c>): whoever holds
+/// it can register a <see cref="UintrSender"/> and post that vector, and nothing else.
+/// </summary>
+/// <remarks>
+/// The descriptor is a sealed 4096-byte memfd (docs/ABI.md). Pass it to another process over a Unix
+/// socket (<c>SCM_RIGHTS</c>) or by inheritance; the instance owns the descriptor and closes
+/// it on <see cref="Dispose"/>. Disposing the instance <see cref="UintrReceiver.CreateFd"/>
+/// returned also closes the vector: later sends to it fail with ECONNRESET.
+/// </remarks>
+public sealed class UintrFd : IDisposable
+{
+    private readonly SafeFileDescriptorHandle _handle;
+    private readonly int _vector;
+    private UintrReceiver? _receiver;
+    private int _disposed;
+
+    internal UintrFd(SafeFileDescriptorHandle handle, int vector, int receiverPid, ulong receiverId, UintrReceiver? receiver)
+    {
+        _handle = handle;
+        _vector = vector;
+        ReceiverPidUnchecked = receiverPid;
+        ReceiverId = receiverId;
+        _receiver = receiver;
+    }
+
+    /// <summary>The vector this descriptor posts, 0–63.</summary>
+    public int Vector
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _vector;
+        }
+    }
+
+    /// <summary>The descriptor number, for passing it on; the instance still owns it.</summary>
+    public int FileDescriptor
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _handle.Fd;
+        }
+    }
+
+    /// <summary>
+    /// The pid of the receiving process, as the page names it (in the receiver's pid namespace).
+    /// Informational: a page a hostile process made can name any pid.
+    /// </summary>
+    public int ReceiverPid
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return ReceiverPidUnchecked;
+        }
+    }
+
+    internal int ReceiverPidUnchecked { get; }
+
+    internal ulong ReceiverId { get; }
+
+    internal SafeFileDescriptorHandle Handle
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _handle;
+        }
+    }
+
+    /// <summary>
+    /// Adopts an open uintr descriptor, e.g. one inherited from a parent process: the new
+    /// instance owns it from then on. On failure the caller keeps the descriptor.
+    /// </summary>
+    /// <exception cref="UintrException">EBADF when it is not open; EOPNOTSUPP when it is not a uintr fd.</exception>
+    public static UintrFd FromFileDescriptor(int fileDescriptor)
+    {
+        var (vector, receiverPid, receiverId) = VectorPageFile.Validate(fileDescriptor);
+        return new UintrFd(new SafeFileDescriptorHandle(fileDescriptor), vector, receiverPid, receiverId, receiver: null);
+    }
+
+    /// <summary>Detaches the instance from its receiver when the receiver closes the vector itself.</summary>
+    internal void DetachFromReceiver() => Volatile.Write(ref _receiver, null);
+
+    /// <summary>Closes the descriptor; for the receiver's own instance, also closes the vector.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        Interlocked.Exchange(ref _receiver, null)?.CloseVector(_vector, this);
+        _handle.Dispose();
+    }
+
+    /// <summary>A line like the RFC's fdinfo: <c>user_vector:3 receiver_pid:1234 fd:17</c>.</summary>
+    public override string ToString() => Volatile.Read(ref _disposed) != 0
+        ? $"user_vector:{_vector} receiver_pid:{ReceiverPidUnchecked} (disposed)"
+        : $"user_vector:{_vector} receiver_pid:{ReceiverPidUnchecked} fd:{_handle.Fd}{(Volatile.Read(ref _receiver) is null ? "" : " owner:receiver")}";
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+}

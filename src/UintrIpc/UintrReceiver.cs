@@ -1,0 +1,437 @@
+using System.Diagnostics;
+using System.Numerics;
+using UintrIpc.Interop;
+using UintrIpc.Protocol;
+using static UintrIpc.Protocol.VectorPageDescriptor;
+
+namespace UintrIpc;
+
+/// <summary>
+/// A user-interrupt receiver (the RFC's <c>uintr_register_handler</c>): up to 64 vectors, each
+/// a <see cref="UintrFd"/>, whose posts run the handler at the safe points
+/// <see cref="Poll"/> and <see cref="Wait(TimeSpan)"/>.
+/// </summary>
+/// <remarks>
+/// A receiver is not tied to a thread, but only one thread may be inside <see cref="Wait(TimeSpan)"/>
+/// or <see cref="Poll"/> at a time; the other members may be called from any thread.
+/// </remarks>
+public sealed unsafe class UintrReceiver : IDisposable
+{
+    private readonly UintrHandler _handler;
+    private readonly long _spinTicks;
+    private readonly VectorRegion _region;
+    private readonly UintrFd?[] _fds = new UintrFd?[VectorCount];
+    // Ref-counted so the descriptor stays open until the vector is closed, even when the user
+    // disposes the UintrFd on another thread meanwhile.
+    private readonly SafeFileDescriptorHandle?[] _handles = new SafeFileDescriptorHandle?[VectorCount];
+    private readonly Lock _lock = new();
+
+    private ulong _liveMask;          // written under _lock, read without it
+    private ulong _pending;           // collected, undelivered; atomic updates (CloseVector races)
+    private volatile bool _interruptsEnabled = true;
+    private bool _inHandler;          // owner thread only
+    private int _owner;               // managed thread id of the thread inside Wait/Poll, or 0
+    private int _disposed;
+    private bool _released;           // under _lock
+
+    // Written by the owner thread only; read racily by Statistics.
+    private long _posts, _deliveries, _blocks, _wakeups, _spuriousWakeups;
+
+    private UintrReceiver(UintrHandler handler, UintrReceiverOptions options)
+    {
+        _handler = handler;
+        _spinTicks = (long)(options.SpinDuration.TotalSeconds * Stopwatch.Frequency);
+        _region = new VectorRegion();
+        Pid = Environment.ProcessId;
+        Id = (ulong)Random.Shared.NextInt64() ^ ((ulong)Stopwatch.GetTimestamp() << 1);
+    }
+
+    internal int Pid { get; }
+
+    internal ulong Id { get; }
+
+    /// <summary>
+    /// Registers a receiver whose interrupts run <paramref name="handler"/> (<c>uintr_register_handler</c>).
+    /// The receiver starts with interrupts enabled.
+    /// </summary>
+    /// <exception cref="UintrException">EOPNOTSUPP when <see cref="UintrMode.Native"/> is asked for and not available.</exception>
+    public static UintrReceiver Register(UintrHandler handler, UintrReceiverOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        options ??= new UintrReceiverOptions();
+        if (options.Mode == UintrMode.Native)
+            throw new UintrException(Errno.EOPNOTSUPP, "The native UINTR path is not available: this runtime build delivers through the futex path only.");
+        return new UintrReceiver(handler, options);
+    }
+
+    /// <summary>The delivery path this receiver uses.</summary>
+    public UintrMode Mode
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return UintrMode.Futex;
+        }
+    }
+
+    /// <summary>Whether interrupts are delivered (the UIF flag; <c>TESTUI</c>).</summary>
+    public bool InterruptsEnabled
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _interruptsEnabled;
+        }
+    }
+
+    /// <summary>Bit <c>v</c> set for every posted vector whose handler has not run yet.</summary>
+    public ulong PendingVectors
+    {
+        get
+        {
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                ulong onPages = 0;
+                for (ulong m = _liveMask; m != 0; m &= m - 1)
+                {
+                    int vector = BitOperations.TrailingZeroCount(m);
+                    if (Volatile.Read(ref _region.Page(vector).Pir) != 0)
+                        onPages |= 1UL << vector;
+                }
+                return (Volatile.Read(ref _pending) | onPages) & _liveMask;
+            }
+        }
+    }
+
+    /// <summary>Counters since registration; see <see cref="UintrReceiverStatistics"/>.</summary>
+    public UintrReceiverStatistics Statistics
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return new(Volatile.Read(ref _posts), Volatile.Read(ref _deliveries), Volatile.Read(ref _blocks),
+                Volatile.Read(ref _wakeups), Volatile.Read(ref _spuriousWakeups));
+        }
+    }
+
+    /// <summary>Enables delivery (<c>STUI</c>). Pending vectors are delivered at the next safe point.</summary>
+    public void EnableInterrupts()
+    {
+        ThrowIfDisposed();
+        _interruptsEnabled = true;
+    }
+
+    /// <summary>Disables delivery (<c>CLUI</c>): posts stay pending, none is lost.</summary>
+    public void DisableInterrupts()
+    {
+        ThrowIfDisposed();
+        _interruptsEnabled = false;
+    }
+
+    /// <summary>Creates the descriptor for <paramref name="vector"/> (<c>uintr_create_fd</c>).</summary>
+    /// <exception cref="UintrException">ENOSPC when the vector is outside 0–63; EBUSY when it already has a live descriptor.</exception>
+    public UintrFd CreateFd(int vector)
+    {
+        ThrowIfDisposed();
+        if ((uint)vector >= VectorCount)
+            throw new UintrException(Errno.ENOSPC, $"Vector {vector} is outside 0..63.");
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            if (_fds[vector] is not null)
+                throw new UintrException(Errno.EBUSY, $"Vector {vector} already has a live uintr fd.");
+            SafeFileDescriptorHandle handle = VectorPageFile.Create(vector);
+            try
+            {
+                _region.MapVector(vector, handle);
+            }
+            catch
+            {
+                handle.Dispose();
+                throw;
+            }
+            _region.Page(vector).Initialize(vector, Pid, Id);
+            bool added = false;
+            handle.DangerousAddRef(ref added);
+            var fd = new UintrFd(handle, vector, Pid, Id, this);
+            _fds[vector] = fd;
+            _handles[vector] = handle;
+            Volatile.Write(ref _liveMask, _liveMask | (1UL << vector));
+            ReceiverProtocol.Interrupt(_region.WakeWord); // a sleeping Wait starts watching the new page
+            return fd;
+        }
+    }
+
+    /// <summary>
+    /// Delivers what is pending now, without blocking, and returns the number of handler calls.
+    /// Inside a handler it delivers nothing (the handler is never re-entered) and returns 0.
+    /// </summary>
+    public int Poll()
+    {
+        bool nested = Enter();
+        try
+        {
+            CollectPosts();
+            return _inHandler ? 0 : Deliver();
+        }
+        finally
+        {
+            Exit(nested);
+        }
+    }
+
+    /// <summary>
+    /// Waits for interrupts (<c>uintr_wait</c>): spins for <see cref="UintrReceiverOptions.SpinDuration"/>,
+    /// then sleeps in the kernel. Returns <see langword="true"/> once at least one handler ran,
+    /// <see langword="false"/> on timeout. Interrupts pending on entry are delivered at once.
+    /// </summary>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.</param>
+    public bool Wait(TimeSpan timeout) => Wait(timeout, CancellationToken.None);
+
+    /// <inheritdoc cref="Wait(TimeSpan)"/>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.</param>
+    /// <param name="cancellationToken">Cancels the wait with <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="InvalidOperationException">Interrupts are disabled, or called from a handler.</exception>
+    public bool Wait(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        if (timeoutTicks < -1 || (timeoutTicks == -1 && timeout != Timeout.InfiniteTimeSpan))
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
+        bool nested = Enter();
+        try
+        {
+            if (_inHandler)
+                throw new InvalidOperationException("Wait cannot be called from a handler: handlers are never re-entered.");
+            if (!_interruptsEnabled)
+                throw new InvalidOperationException("Interrupts are disabled: Wait could never deliver. Call EnableInterrupts first.");
+            cancellationToken.ThrowIfCancellationRequested();
+            return WaitCore(timeoutTicks, cancellationToken);
+        }
+        finally
+        {
+            Exit(nested);
+        }
+    }
+
+    private bool WaitCore(long timeoutTicks, CancellationToken cancellationToken)
+    {
+        if (CollectAndDeliver())                                                  // W1
+            return true;
+        long start = Stopwatch.GetTimestamp();
+        long deadline = timeoutTicks < 0 ? long.MaxValue : start + timeoutTicks;
+        long spinEnd = Math.Min(deadline, start + _spinTicks);
+        while (Stopwatch.GetTimestamp() < spinEnd)                                // W2
+        {
+            Thread.SpinWait(1);
+            if (CollectAndDeliver())
+                return true;
+            ThrowIfInterrupted(cancellationToken);
+        }
+        if (timeoutTicks == 0)
+            return false;
+
+        using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state => ((UintrReceiver)state!).InterruptWaiter(), this)
+            : default;
+        while (true)
+        {
+            uint generation = Volatile.Read(ref *_region.WakeWord);              // W3
+            ulong live = Volatile.Read(ref _liveMask);
+            ReceiverProtocol.SetStatus(_region.Slots, live, Blocked);            // W4
+            ulong posted = ReceiverProtocol.Collect(_region.Slots, live);        // W5
+            int woken = -Errno.ETIMEDOUT;
+            bool slept = false;
+            long remaining = deadline == long.MaxValue ? -1 : deadline - Stopwatch.GetTimestamp();
+            if (posted == 0 && remaining != 0 && !cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposed) == 0)
+            {
+                if (remaining > 0)
+                    remaining = (long)(remaining * (1e9 / Stopwatch.Frequency));
+                _blocks++;
+                slept = true;
+                woken = ReceiverProtocol.Sleep(_region.Slots, live, _region.WakeWord, generation, _region.Waiters, remaining); // W7
+            }
+            ReceiverProtocol.SetStatus(_region.Slots, live, Running);            // W9
+            AddPosts(posted | ReceiverProtocol.Collect(_region.Slots, Volatile.Read(ref _liveMask))); // W10
+            bool byPage = slept && (woken == -Errno.EAGAIN || (woken >= 0 && woken < BitOperations.PopCount(live)));
+            if (byPage)
+                _wakeups++;
+            if (Deliver() > 0)
+                return true;
+            ThrowIfInterrupted(cancellationToken);                               // W11
+            if (woken == -Errno.ETIMEDOUT || Stopwatch.GetTimestamp() >= deadline)
+                return false;
+            if (byPage)
+                _spuriousWakeups++;
+        }
+    }
+
+    /// <summary>Unregisters the receiver (<c>uintr_unregister_handler</c>): every vector closes, later sends fail with ECONNRESET.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed != 0)
+                return;
+            Volatile.Write(ref _disposed, 1);
+            for (int vector = 0; vector < VectorCount; vector++)
+            {
+                if (_fds[vector] is { } fd)
+                {
+                    fd.DetachFromReceiver();
+                    CloseVectorLocked(vector);
+                }
+            }
+            ReceiverProtocol.Interrupt(_region.WakeWord);
+        }
+        // Pairs with Exit's store-then-load: either the thread inside Wait/Poll sees _disposed
+        // and releases on its way out, or this sees it gone and releases now.
+        Interlocked.MemoryBarrierProcessWide();
+        if (Volatile.Read(ref _owner) == 0)
+            Release();
+    }
+
+    /// <summary>Closes <paramref name="vector"/> when its <see cref="UintrFd"/> is disposed (ABI section 5, "Closing").</summary>
+    internal void CloseVector(int vector, UintrFd fd)
+    {
+        lock (_lock)
+        {
+            if (_disposed == 0 && ReferenceEquals(_fds[vector], fd))
+            {
+                CloseVectorLocked(vector);
+                ReceiverProtocol.Interrupt(_region.WakeWord);
+            }
+        }
+    }
+
+    private void CloseVectorLocked(int vector)
+    {
+        ulong bit = 1UL << vector;
+        SafeFileDescriptorHandle handle = _handles[vector]!;
+        _fds[vector] = null;
+        _handles[vector] = null;
+        Volatile.Write(ref _liveMask, _liveMask & ~bit);
+        Interlocked.And(ref _pending, ~bit);
+        // The slot gets a private zero page first, so a Wait racing this on another thread can
+        // no longer store RUNNING over CLOSED; the page itself is closed through a fresh mapping.
+        _region.RetireVector(vector);
+        try
+        {
+            using SafeMappingHandle mapping = SafeMappingHandle.MapShared(handle.Fd, PageSize);
+            var page = new VectorPage(mapping.Address);
+            Interlocked.Exchange(ref page.Status, ClosedValue);
+            Shim.FutexWake((uint*)Unsafe.AsPointer(ref page.Status), int.MaxValue, shared: true);
+        }
+        finally
+        {
+            handle.DangerousRelease();
+        }
+    }
+
+    private void CollectPosts() => AddPosts(ReceiverProtocol.Collect(_region.Slots, Volatile.Read(ref _liveMask)));
+
+    private void AddPosts(ulong posted)
+    {
+        if (posted == 0)
+            return;
+        Interlocked.Or(ref _pending, posted);
+        _posts += BitOperations.PopCount(posted);
+    }
+
+    private bool CollectAndDeliver()
+    {
+        CollectPosts();
+        return Deliver() > 0;
+    }
+
+    /// <summary>Runs the handler once per pending vector, highest first, while interrupts stay enabled.</summary>
+    private int Deliver()
+    {
+        int calls = 0;
+        while (_interruptsEnabled)
+        {
+            ulong pending = Volatile.Read(ref _pending);
+            if (pending == 0)
+                break;
+            int vector = 63 - BitOperations.LeadingZeroCount(pending);
+            ulong bit = 1UL << vector;
+            Interlocked.And(ref _pending, ~bit);
+            if ((Volatile.Read(ref _liveMask) & bit) == 0)
+                continue; // closed after it was collected: dropped, as the RFC drops a freed vector's bit
+            _interruptsEnabled = false;
+            _inHandler = true;
+            _deliveries++;
+            calls++;
+            try
+            {
+                _handler(vector);
+            }
+            finally
+            {
+                _inHandler = false;
+                _interruptsEnabled = true; // UIRET sets UIF again
+            }
+        }
+        return calls;
+    }
+
+    private void InterruptWaiter()
+    {
+        lock (_lock)
+        {
+            if (!_released)
+                ReceiverProtocol.Interrupt(_region.WakeWord);
+        }
+    }
+
+    private void ThrowIfInterrupted(CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Marks the calling thread as the one inside Wait/Poll; true when it already was (a handler calling Poll).</summary>
+    private bool Enter()
+    {
+        int me = Environment.CurrentManagedThreadId;
+        if (Volatile.Read(ref _owner) == me)
+        {
+            ThrowIfDisposed();
+            return true;
+        }
+        if (Interlocked.CompareExchange(ref _owner, me, 0) != 0)
+        {
+            ThrowIfDisposed();
+            throw new InvalidOperationException("Another thread is inside Wait or Poll of this receiver; only one thread may be at a time.");
+        }
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Exit(nested: false);
+            ThrowIfDisposed();
+        }
+        return false;
+    }
+
+    private void Exit(bool nested)
+    {
+        if (nested)
+            return;
+        Volatile.Write(ref _owner, 0);
+        if (Volatile.Read(ref _disposed) != 0)
+            Release();
+    }
+
+    /// <summary>Unmaps the region once no thread can touch it again.</summary>
+    private void Release()
+    {
+        lock (_lock)
+        {
+            if (_released)
+                return;
+            _released = true;
+            _region.Dispose();
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+}

@@ -4,7 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -16,6 +20,14 @@
 
 #ifndef SYS_futex_waitv
 #define SYS_futex_waitv 449 /* same number on every architecture since 5.16 */
+#endif
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
 #endif
 
 #define RESULT(expr) ((expr) < 0 ? -errno : 0)
@@ -116,6 +128,63 @@ int uipc_futex_waitv(struct uipc_futex_waitv *waiters, uint32_t count, int64_t t
     }
     long woken = syscall(SYS_futex_waitv, waiters, count, 0, timeout, CLOCK_MONOTONIC);
     return woken < 0 ? -errno : (int)woken;
+}
+
+int uipc_peer_pid(int socket)
+{
+    struct ucred cred;
+    socklen_t length = sizeof cred;
+    if (getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &cred, &length) < 0)
+        return -errno;
+    return (int)cred.pid;
+}
+
+int uipc_peer_pidfd(int socket)
+{
+    int pidfd = -1;
+    socklen_t length = sizeof pidfd;
+    if (getsockopt(socket, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &length) < 0)
+        return -errno;
+    return pidfd;
+}
+
+int uipc_pidfd_open(int pid)
+{
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    return fd < 0 ? -errno : (int)fd;
+}
+
+int uipc_poll_readable(const int *fds, uint8_t *ready, uint32_t count, int timeout_ms)
+{
+    struct pollfd stack[64], *p = count <= 64 ? stack : calloc(count, sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < count; i++) {
+        p[i].fd = fds[i];
+        p[i].events = POLLIN;
+        p[i].revents = 0;
+    }
+    int n = poll(p, count, timeout_ms);
+    int result = n < 0 ? -errno : n;
+    for (uint32_t i = 0; n >= 0 && i < count; i++)
+        ready[i] = (p[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0;
+    if (p != stack)
+        free(p);
+    return result;
+}
+
+int uipc_eventfd(void)
+{
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    return fd < 0 ? -errno : fd;
+}
+
+int uipc_eventfd_signal(int fd) { return RESULT(eventfd_write(fd, 1)); }
+
+int uipc_eventfd_drain(int fd)
+{
+    eventfd_t value;
+    return eventfd_read(fd, &value) < 0 && errno != EAGAIN ? -errno : 0;
 }
 
 int uipc_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])

@@ -52,6 +52,18 @@ int uipc_futex_wake(uint32_t *address, int count, int shared);
  * futex_waitv takes. Returns the index of the woken word, or -EAGAIN / -ETIMEDOUT / -EINTR. */
 int uipc_futex_waitv(struct uipc_futex_waitv *waiters, uint32_t count, int64_t timeout_ns);
 
+/* Peers and processes. */
+/* SO_PEERCRED's pid of a connected AF_UNIX socket. */
+int uipc_peer_pid(int socket);
+/* SO_PEERPIDFD (Linux 6.5+): a pidfd for the peer, race-free against pid reuse. */
+int uipc_peer_pidfd(int socket);
+int uipc_pidfd_open(int pid);
+/* poll(2) for POLLIN on `count` descriptors; ready[i] is set to 1 for each readable one. */
+int uipc_poll_readable(const int *fds, uint8_t *ready, uint32_t count, int timeout_ms);
+int uipc_eventfd(void);
+int uipc_eventfd_signal(int fd);
+int uipc_eventfd_drain(int fd);
+
 /* CPUID leaf/sub-leaf into regs[0..3] = eax, ebx, ecx, edx. Returns 0, or -ENOSYS off x86. */
 int uipc_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 

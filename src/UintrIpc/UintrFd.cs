@@ -20,8 +20,10 @@ public sealed class UintrFd : IDisposable
     private UintrReceiver? _receiver;
     private int _disposed;
 
-    internal UintrFd(SafeFileDescriptorHandle handle, int vector, int receiverPid, ulong receiverId, UintrReceiver? receiver)
+    internal UintrFd(SafeFileDescriptorHandle handle, int vector, int receiverPid, ulong receiverId, UintrReceiver? receiver,
+        SafeFileDescriptorHandle? receiverPidfd = null)
     {
+        ReceiverPidfd = receiverPidfd;
         _handle = handle;
         _vector = vector;
         ReceiverPidUnchecked = receiverPid;
@@ -66,6 +68,9 @@ public sealed class UintrFd : IDisposable
 
     internal ulong ReceiverId { get; }
 
+    /// <summary>A pidfd of the receiving process when it handed this descriptor over a socket itself.</summary>
+    internal SafeFileDescriptorHandle? ReceiverPidfd { get; }
+
     internal SafeFileDescriptorHandle Handle
     {
         get
@@ -96,6 +101,7 @@ public sealed class UintrFd : IDisposable
             return;
         Interlocked.Exchange(ref _receiver, null)?.CloseVector(_vector, this);
         _handle.Dispose();
+        ReceiverPidfd?.Dispose();
     }
 
     /// <summary>A line like the RFC's fdinfo: <c>user_vector:3 receiver_pid:1234 fd:17</c>.</summary>

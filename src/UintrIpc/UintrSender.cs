@@ -1,4 +1,5 @@
 using UintrIpc.Interop;
+using UintrIpc.Peers;
 using UintrIpc.Protocol;
 
 namespace UintrIpc;
@@ -13,7 +14,12 @@ public sealed class UintrSender : IDisposable
     private readonly ulong _pirBit;
     private readonly int _index;
     private readonly int _vector;
-    private int _disposed;
+    private int _state; // one of the constants below: the send path tests a single word
+    private IDisposable? _watch;
+
+    private const int Registered = 0;
+    private const int ReceiverGone = 1;
+    private const int Disposed = 2;
 
     private UintrSender(int index, VectorPage page, int vector)
     {
@@ -26,12 +32,23 @@ public sealed class UintrSender : IDisposable
     /// <summary>Registers the calling process as a sender of <paramref name="fd"/>'s vector.</summary>
     /// <exception cref="UintrException">
     /// EISCONN when the same vector page is already registered in this process; ECONNRESET
-    /// when its vector or receiver was disposed; ENOSPC when the table is full.
+    /// when its vector or receiver was disposed; ESHUTDOWN when the receiver's process has
+    /// exited; ENOSPC when the table is full.
     /// </exception>
+    /// <remarks>
+    /// When <paramref name="fd"/> came over a Unix socket from the receiving process itself,
+    /// the sender watches that process and <see cref="Send"/> reports its death (ESHUTDOWN).
+    /// </remarks>
     public static UintrSender Register(UintrFd fd)
     {
         ArgumentNullException.ThrowIfNull(fd);
-        return Uitt.Register(fd, static (index, page, vector) => new UintrSender(index, page, vector));
+        SafeFileDescriptorHandle? pidfd = fd.ReceiverPidfd;
+        if (pidfd is not null && ProcessWatcher.HasExited(pidfd))
+            throw ReceiverDied(fd.Vector);
+        UintrSender sender = Uitt.Register(fd, static (index, page, vector) => new UintrSender(index, page, vector));
+        if (pidfd is not null)
+            sender._watch = ProcessWatcher.Watch(pidfd, sender.OnReceiverExit);
+        return sender;
     }
 
     /// <summary>The index in the process's target table (the RFC's <c>uipi_index</c>), for <see cref="SendUipi"/>.</summary>
@@ -58,12 +75,16 @@ public sealed class UintrSender : IDisposable
     /// Posts the vector (<c>SENDUIPI</c>). Never blocks; makes a system call only when the
     /// receiver is asleep and nobody has woken it yet.
     /// </summary>
-    /// <exception cref="UintrException">ECONNRESET when the receiver disposed the vector or itself.</exception>
+    /// <exception cref="UintrException">
+    /// ECONNRESET when the receiver disposed the vector or itself; ESHUTDOWN when the
+    /// receiver's process has exited (seen within a second of its death).
+    /// </exception>
     public void Send()
     {
-        ThrowIfDisposed();
+        if (Volatile.Read(ref _state) != Registered)
+            ThrowForState();
         if (!SenderProtocol.Post(_page, _pirBit))
-            throw Closed();
+            throw new UintrException(Errno.ECONNRESET, $"Vector {_vector} was closed by its receiver.");
     }
 
     /// <summary>Posts through the sender registered at <paramref name="index"/> (<c>SENDUIPI index</c>).</summary>
@@ -78,13 +99,23 @@ public sealed class UintrSender : IDisposable
     /// <summary>Unregisters the sender (<c>uintr_unregister_sender</c>) and frees its index.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _state, Disposed) == Disposed)
             return;
+        _watch?.Dispose();
         Uitt.Unregister(_index, _page);
     }
 
-    private UintrException Closed() =>
-        new(Errno.ECONNRESET, $"Vector {_vector} was closed by its receiver.");
+    private void OnReceiverExit() => Interlocked.CompareExchange(ref _state, ReceiverGone, Registered);
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowForState()
+    {
+        ThrowIfDisposed();
+        throw ReceiverDied(_vector);
+    }
+
+    private static UintrException ReceiverDied(int vector) =>
+        new(Errno.ESHUTDOWN, $"The process that receives vector {vector} has exited.");
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) == Disposed, this);
 }

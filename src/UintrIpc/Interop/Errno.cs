@@ -11,7 +11,11 @@ internal static class Errno
     internal const int EINVAL = 22;
     internal const int ENOSPC = 28;
     internal const int ENOSYS = 38;
+    internal const int EPROTO = 71;
+    internal const int EBADMSG = 74;
+    internal const int EMSGSIZE = 90;
     internal const int EOPNOTSUPP = 95;
+    internal const int EAFNOSUPPORT = 97;
     internal const int ECONNRESET = 104;
     internal const int EISCONN = 106;
     internal const int ESHUTDOWN = 108;

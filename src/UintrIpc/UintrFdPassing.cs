@@ -1,0 +1,292 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Microsoft.Win32.SafeHandles;
+using UintrIpc.Interop;
+using UintrIpc.Peers;
+using UintrIpc.Protocol;
+
+namespace UintrIpc;
+
+/// <summary>
+/// Passing uintr fds (and, for comparisons, any descriptor) between processes over a connected
+/// <c>AF_UNIX</c> socket, stream or seqpacket, with <c>SCM_RIGHTS</c> (docs/ABI.md section 10).
+/// </summary>
+/// <remarks>
+/// A received descriptor is close-on-exec. A message that is not a well-formed uintr fd message
+/// is rejected with a <see cref="UintrException"/> and every descriptor that arrived with it is
+/// closed: EBADMSG (no descriptor, or several), EMSGSIZE (control data truncated), EPROTO (not a
+/// UintrIpc header, or the wrong kind), EOPNOTSUPP (the descriptor is not a uintr fd),
+/// ECONNRESET (the peer closed the connection).
+/// </remarks>
+public static class UintrFdPassing
+{
+    private const int HeaderSize = 16;
+    private const uint HeaderMagic = 0x44464955; // "UIFD"
+    private const ushort HeaderVersion = 1;
+    private const ushort KindPlain = 0;
+    private const ushort KindFutexPage = 1;
+
+    /// <summary>Sends <paramref name="fd"/> to the peer; the caller keeps its own descriptor.</summary>
+    public static void SendUintrFd(this Socket socket, UintrFd fd)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        SendDescriptor(socket, fd.Handle, Header(KindFutexPage, fd.Vector));
+    }
+
+    /// <summary>Receives a uintr fd sent with <see cref="SendUintrFd"/>; blocks until one arrives.</summary>
+    public static UintrFd ReceiveUintrFd(this Socket socket) =>
+        AcceptUintrFd(socket, ReceiveDescriptor(socket, KindFutexPage));
+
+    /// <summary>Sends <paramref name="fd"/> without blocking a thread while the socket is full.</summary>
+    public static ValueTask SendUintrFdAsync(this Socket socket, UintrFd fd, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fd);
+        return SendDescriptorAsync(socket, fd.Handle, Header(KindFutexPage, fd.Vector), cancellationToken);
+    }
+
+    /// <summary>Receives a uintr fd without blocking a thread while none has arrived.</summary>
+    public static async ValueTask<UintrFd> ReceiveUintrFdAsync(this Socket socket, CancellationToken cancellationToken = default) =>
+        AcceptUintrFd(socket, await ReceiveDescriptorAsync(socket, KindFutexPage, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// Sends any descriptor (an eventfd, a pipe end, a memfd), e.g. to compare UintrIpc with
+    /// other mechanisms between the same two processes.
+    /// </summary>
+    public static void SendFileDescriptor(this Socket socket, SafeHandle descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        SendDescriptor(socket, descriptor, Header(KindPlain, 0));
+    }
+
+    /// <summary>Receives a descriptor sent with <see cref="SendFileDescriptor"/>; the caller owns it.</summary>
+    public static SafeFileHandle ReceiveFileDescriptor(this Socket socket)
+    {
+        SafeFileDescriptorHandle handle = ReceiveDescriptor(socket, KindPlain);
+        var file = new SafeFileHandle(handle.Fd, ownsHandle: true);
+        handle.SetHandleAsInvalid(); // ownership moves to the SafeFileHandle
+        return file;
+    }
+
+    private static byte[] Header(ushort kind, int vector)
+    {
+        var header = new byte[HeaderSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, HeaderMagic);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(4), HeaderVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(6), kind);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), (uint)vector);
+        return header;
+    }
+
+    private static void SendDescriptor(Socket socket, SafeHandle descriptor, byte[] header)
+    {
+        int sent = SendFirst(socket, descriptor, header, dontWait: false, out bool wouldBlock);
+        while (wouldBlock)
+        {
+            socket.Poll(-1, SelectMode.SelectWrite);
+            sent = SendFirst(socket, descriptor, header, dontWait: false, out wouldBlock);
+        }
+        while (sent < header.Length) // a stream socket may take the header in pieces
+            sent += socket.Send(header, sent, header.Length - sent, SocketFlags.None);
+    }
+
+    private static async ValueTask SendDescriptorAsync(Socket socket, SafeHandle descriptor, byte[] header, CancellationToken cancellationToken)
+    {
+        // .NET has no asynchronous wait for writability; a full socket buffer is rare for a
+        // 16-byte message, so back off with timers rather than hold a thread.
+        int delayMs = 1;
+        int sent;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            sent = SendFirst(socket, descriptor, header, dontWait: true, out bool wouldBlock);
+            if (!wouldBlock)
+                break;
+            await Task.Delay(delayMs, cancellationToken).ConfigureAwait(false);
+            delayMs = Math.Min(delayMs * 2, 50);
+        }
+        while (sent < header.Length)
+            sent += await socket.SendAsync(header.AsMemory(sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static int SendFirst(Socket socket, SafeHandle descriptor, byte[] header, bool dontWait, out bool wouldBlock)
+    {
+        ThrowIfNotUnix(socket);
+        bool socketRef = false, descriptorRef = false;
+        try
+        {
+            socket.SafeHandle.DangerousAddRef(ref socketRef);
+            descriptor.DangerousAddRef(ref descriptorRef);
+            while (true)
+            {
+                long result = SocketMessages.Send((int)socket.SafeHandle.DangerousGetHandle(), header,
+                    (int)descriptor.DangerousGetHandle(), dontWait);
+                wouldBlock = result == -Errno.EAGAIN;
+                if (result == -Errno.EINTR)
+                    continue;
+                if (result < 0 && !wouldBlock)
+                    throw new UintrException((int)-result, $"sendmsg failed: {Errno.Describe((int)-result)}");
+                return wouldBlock ? 0 : (int)result;
+            }
+        }
+        finally
+        {
+            if (descriptorRef)
+                descriptor.DangerousRelease();
+            if (socketRef)
+                socket.SafeHandle.DangerousRelease();
+        }
+    }
+
+    private static SafeFileDescriptorHandle ReceiveDescriptor(Socket socket, ushort kind)
+    {
+        var header = new byte[HeaderSize];
+        ReceivedMessage? message;
+        while ((message = ReceiveFirst(socket, header, dontWait: false)) is null)
+            socket.Poll(-1, SelectMode.SelectRead); // async use left the socket non-blocking
+        using (message)
+        {
+            while (message.NeedsMore)
+                message.Add(socket.Receive(header, message.Received, HeaderSize - message.Received, SocketFlags.None));
+            return message.Accept(header, kind);
+        }
+    }
+
+    private static async ValueTask<SafeFileDescriptorHandle> ReceiveDescriptorAsync(Socket socket, ushort kind, CancellationToken cancellationToken)
+    {
+        var header = new byte[HeaderSize];
+        ReceivedMessage? message;
+        while ((message = ReceiveFirst(socket, header, dontWait: true)) is null)
+        {
+            // Wait for readability without taking the message: a peek leaves data and descriptors queued.
+            await socket.ReceiveAsync(new byte[1], SocketFlags.Peek, cancellationToken).ConfigureAwait(false);
+        }
+        using (message)
+        {
+            while (message.NeedsMore)
+                message.Add(await socket.ReceiveAsync(header.AsMemory(message.Received), SocketFlags.None, cancellationToken).ConfigureAwait(false));
+            return message.Accept(header, kind);
+        }
+    }
+
+    /// <summary>The first <c>recvmsg</c> of a message, checked; null when it would block.</summary>
+    private static ReceivedMessage? ReceiveFirst(Socket socket, byte[] header, bool dontWait)
+    {
+        ThrowIfNotUnix(socket);
+        var fds = new List<int>(1);
+        long result;
+        bool truncated;
+        bool socketRef = false;
+        try
+        {
+            socket.SafeHandle.DangerousAddRef(ref socketRef);
+            int fd = (int)socket.SafeHandle.DangerousGetHandle();
+            do
+                result = SocketMessages.Receive(fd, header, fds, out truncated, dontWait);
+            while (result == -Errno.EINTR);
+        }
+        finally
+        {
+            if (socketRef)
+                socket.SafeHandle.DangerousRelease();
+        }
+        var message = new ReceivedMessage(fds, (int)Math.Max(result, 0), socket.SocketType == SocketType.Stream);
+        if (result == -Errno.EAGAIN && fds.Count == 0)
+            return null;
+        try
+        {
+            message.CheckFirst(result, truncated);
+            return message;
+        }
+        catch
+        {
+            message.Dispose();
+            throw;
+        }
+    }
+
+    private static UintrFd AcceptUintrFd(Socket socket, SafeFileDescriptorHandle handle)
+    {
+        try
+        {
+            var (vector, receiverPid, receiverId) = VectorPageFile.Validate(handle.Fd);
+            SafeFileDescriptorHandle? pidfd = null;
+            bool socketRef = false;
+            try
+            {
+                socket.SafeHandle.DangerousAddRef(ref socketRef);
+                pidfd = PeerIdentity.ReceiverPidfd((int)socket.SafeHandle.DangerousGetHandle(), receiverPid);
+            }
+            finally
+            {
+                if (socketRef)
+                    socket.SafeHandle.DangerousRelease();
+            }
+            return new UintrFd(handle, vector, receiverPid, receiverId, receiver: null, pidfd);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private static void ThrowIfNotUnix(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (socket.AddressFamily != AddressFamily.Unix)
+            throw new UintrException(Errno.EAFNOSUPPORT, $"Descriptors pass only over AF_UNIX sockets, not {socket.AddressFamily}.");
+    }
+
+    /// <summary>A message being received: owns every descriptor that came with it until accepted.</summary>
+    private sealed class ReceivedMessage(List<int> fds, int received, bool stream) : IDisposable
+    {
+        public int Received { get; private set; } = received;
+
+        /// <summary>A stream may deliver the header in pieces; a seqpacket message is whole or wrong.</summary>
+        public bool NeedsMore => Received < HeaderSize && (stream ? true : throw Malformed($"{Received}-byte message"));
+
+        public void CheckFirst(long result, bool controlTruncated)
+        {
+            if (result < 0)
+                throw new UintrException((int)-result, $"recvmsg failed: {Errno.Describe((int)-result)}");
+            if (result == 0 && fds.Count == 0)
+                throw new UintrException(Errno.ECONNRESET, "The peer closed the connection.");
+            if (controlTruncated)
+                throw new UintrException(Errno.EMSGSIZE, "The descriptor message's control data was truncated (MSG_CTRUNC).");
+            if (fds.Count == 0)
+                throw new UintrException(Errno.EBADMSG, "The message carried no descriptor.");
+            if (fds.Count > 1)
+                throw new UintrException(Errno.EBADMSG, $"The message carried {fds.Count} descriptors; a descriptor message carries one.");
+        }
+
+        public void Add(int count)
+        {
+            if (count == 0)
+                throw new UintrException(Errno.ECONNRESET, "The peer closed the connection in the middle of a descriptor message.");
+            Received += count;
+        }
+
+        /// <summary>Checks the header and hands out the message's one descriptor.</summary>
+        public SafeFileDescriptorHandle Accept(byte[] header, ushort kind)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(header) != HeaderMagic || BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(4)) != HeaderVersion)
+                throw Malformed("no UintrIpc descriptor header, version 1");
+            ushort got = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(6));
+            if (got != kind)
+                throw Malformed($"a descriptor of kind {got} where kind {kind} was expected");
+            var handle = new SafeFileDescriptorHandle(fds[0]);
+            fds.Clear();
+            return handle;
+        }
+
+        public void Dispose()
+        {
+            foreach (int fd in fds)
+                Shim.Close(fd);
+            fds.Clear();
+        }
+
+        private static UintrException Malformed(string what) =>
+            new(Errno.EPROTO, $"The descriptor message is malformed: {what}.");
+    }
+}

@@ -1,0 +1,38 @@
+namespace PingPong;
+
+/// <summary>Command-line options; the defaults make the README's main job.</summary>
+internal sealed record Options(int Rounds, TimeSpan SpinDuration, bool Pin, bool Child, string? Socket)
+{
+    public const string Usage = """
+        usage: PingPong [--rounds N] [--spin-us MICROSECONDS] [--no-pin]
+
+          --rounds N         round trips per mechanism (default 20000)
+          --spin-us US       UintrIpc spin before sleeping, in µs (default: the library's, 30)
+          --no-pin           do not pin the two processes to different CPUs
+        """;
+
+    public static Options Parse(string[] args)
+    {
+        var options = new Options(20_000, UintrIpc.UintrReceiverOptions.DefaultSpinDuration, Environment.ProcessorCount >= 2, false, null);
+        for (int i = 0; i < args.Length; i++)
+        {
+            options = args[i] switch
+            {
+                "--rounds" => options with { Rounds = int.Parse(Value(args, ref i)) },
+                "--spin-us" => options with { SpinDuration = TimeSpan.FromMicroseconds(double.Parse(Value(args, ref i))) },
+                "--no-pin" => options with { Pin = false },
+                "--child" => options with { Child = true, Socket = Value(args, ref i) },
+                "-h" or "--help" => throw new UsageException(),
+                _ => throw new UsageException($"unknown option {args[i]}"),
+            };
+        }
+        if (options.Rounds < 1)
+            throw new UsageException("--rounds must be at least 1");
+        return options;
+    }
+
+    private static string Value(string[] args, ref int i) =>
+        ++i < args.Length ? args[i] : throw new UsageException($"{args[i - 1]} needs a value");
+}
+
+internal sealed class UsageException(string? message = null) : Exception(message);

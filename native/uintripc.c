@@ -154,6 +154,13 @@ int uipc_pidfd_open(int pid)
     return fd < 0 ? -errno : (int)fd;
 }
 
+int uipc_peer_hung_up(int socket)
+{
+    struct pollfd p = { .fd = socket, .events = POLLRDHUP };
+    int n = poll(&p, 1, 0);
+    return n < 0 ? -errno : (p.revents & (POLLRDHUP | POLLHUP)) != 0;
+}
+
 int uipc_poll_readable(const int *fds, uint8_t *ready, uint32_t count, int timeout_ms)
 {
     struct pollfd stack[64], *p = count <= 64 ? stack : calloc(count, sizeof *p);

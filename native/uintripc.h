@@ -58,6 +58,8 @@ int uipc_peer_pid(int socket);
 /* SO_PEERPIDFD (Linux 6.5+): a pidfd for the peer, race-free against pid reuse. */
 int uipc_peer_pidfd(int socket);
 int uipc_pidfd_open(int pid);
+/* 1 when the socket's peer has shut down its writing side (POLLRDHUP), 0 when not. */
+int uipc_peer_hung_up(int socket);
 /* poll(2) for POLLIN on `count` descriptors; ready[i] is set to 1 for each readable one. */
 int uipc_poll_readable(const int *fds, uint8_t *ready, uint32_t count, int timeout_ms);
 int uipc_eventfd(void);

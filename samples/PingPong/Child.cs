@@ -2,7 +2,7 @@ using System.Net.Sockets;
 
 namespace PingPong;
 
-/// <summary>The child process: answers every ping of every phase the parent asks for.</summary>
+/// <summary>The child process: answers every ping of every slice the parent asks for.</summary>
 internal static class Child
 {
     public static int Run(Options options)
@@ -11,12 +11,20 @@ internal static class Child
         control.Connect(Parent.Address(options.Socket!));
         if (options.Pin)
             Native.PinCurrentThread(1);
-        while (Phase.Read(control) is { Kind: not PhaseKind.Done } phase)
+        Mechanism[] mechanisms = Plan.OpenAll(control, parent: false, options.SpinDuration);
+        try
         {
-            using Mechanism mechanism = phase.Open(control, parent: false);
-            for (int i = 0; i < phase.Rounds; i++)
-                mechanism.Pong();
-            control.Send([1]); // phase finished: the parent may tear down
+            while (Plan.ReadCommand(control) is (var mechanism, > 0 and var rounds))
+            {
+                for (int i = 0; i < rounds; i++)
+                    mechanisms[mechanism].Pong();
+                control.Send([1]); // slice finished
+            }
+        }
+        finally
+        {
+            foreach (Mechanism m in mechanisms)
+                m.Dispose();
         }
         return 0;
     }

@@ -24,10 +24,10 @@ internal sealed class UintrMechanism : Mechanism
     private readonly UintrFd _peer;
     private readonly UintrSender _sender;
 
-    public UintrMechanism(Socket control, bool parent, TimeSpan spin)
+    public UintrMechanism(Socket control, bool parent, TimeSpan spin, int vector)
     {
         _receiver = UintrReceiver.Register(static _ => { }, new UintrReceiverOptions { SpinDuration = spin });
-        _own = _receiver.CreateFd(parent ? 0 : 1);
+        _own = _receiver.CreateFd(vector);
         // The parent sends first and the child receives first, so neither waits on the other.
         if (parent)
         {

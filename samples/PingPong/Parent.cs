@@ -19,62 +19,53 @@ internal static class Parent
         if (options.Pin)
             Native.PinCurrentThread(0);
 
-        int warmup = Math.Min(options.Rounds, 2_000);
-        var rows = new List<(string Name, Summary Summary)>();
-        string mode = "";
-        foreach (var (name, phase) in Phases(options))
+        // The VM's speed drifts by tens of percent from second to second, so every mechanism runs
+        // in slices interleaved with the others: drift then hits all of them alike.
+        var plan = Plan.Mechanisms(options.SpinDuration);
+        Mechanism[] mechanisms = Plan.OpenAll(control, parent: true, options.SpinDuration);
+        var samples = plan.Select(_ => new List<double>(options.Rounds)).ToArray();
+        int slices = Math.Clamp(options.Rounds / 1_000, 1, 20);
+        for (int slice = -1; slice < slices; slice++) // slice -1 warms up every path
         {
-            (phase with { Rounds = warmup }).Write(control);
-            RunPhase(control, phase with { Rounds = warmup }, null);
-            phase.Write(control);
-            var oneWayNs = new double[phase.Rounds];
-            string? ran = RunPhase(control, phase, oneWayNs);
-            mode = ran ?? mode;
-            rows.Add((name, Summary.Of(oneWayNs)));
+            for (int m = 0; m < mechanisms.Length; m++)
+            {
+                int rounds = slice < 0 ? Math.Min(options.Rounds, 1_000) : (options.Rounds / slices) + (slice < options.Rounds % slices ? 1 : 0);
+                RunSlice(control, mechanisms[m], m, rounds, slice < 0 ? null : samples[m]);
+            }
         }
-        new Phase(PhaseKind.Done, 0, TimeSpan.Zero).Write(control);
+        Plan.WriteCommand(control, 0, 0);
+        string mode = ((UintrMechanism)mechanisms[0]).Mode.ToString();
+        foreach (Mechanism m in mechanisms)
+            m.Dispose();
         child.WaitForExit();
 
         Console.WriteLine($"UintrIpc PingPong: {options.Rounds} round trips per mechanism between pid {Environment.ProcessId} and pid {child.Id}"
-            + (options.Pin ? ", pinned to CPUs 0 and 1" : ", not pinned"));
+            + (options.Pin ? ", pinned to CPUs 0 and 1" : ", not pinned") + $", in {slices} interleaved slices");
         Console.WriteLine($"delivery path: {mode}");
         Console.WriteLine();
-        Console.WriteLine($"{"mechanism",-34} {"p50 one-way",12} {"p99 one-way",12}");
-        foreach (var (name, summary) in rows)
-            Console.WriteLine($"{name,-34} {Format(summary.P50),12} {Format(summary.P99),12}");
+        Console.WriteLine($"{"mechanism",-36} {"p50 one-way",12} {"p99 one-way",12}");
+        for (int m = 0; m < plan.Count; m++)
+        {
+            Summary summary = Summary.Of([.. samples[m]]);
+            Console.WriteLine($"{plan[m].Name,-36} {Format(summary.P50),12} {Format(summary.P99),12}");
+        }
         return child.ExitCode;
     }
 
-    private static IEnumerable<(string Name, Phase Phase)> Phases(Options o)
+    private static void RunSlice(Socket control, Mechanism mechanism, int index, int rounds, List<double>? oneWayNs)
     {
-        yield return ($"uintr (spin {o.SpinDuration.TotalMicroseconds:0.#} µs, then sleep)", new(PhaseKind.Uintr, o.Rounds, o.SpinDuration));
-        yield return ("uintr (spin 0: always sleeps)", new(PhaseKind.Uintr, o.Rounds, TimeSpan.Zero));
-        yield return ("eventfd (blocking read)", new(PhaseKind.EventfdBlocking, o.Rounds, TimeSpan.Zero));
-        yield return ("eventfd (busy-polled, non-blocking)", new(PhaseKind.EventfdBusyPoll, o.Rounds, TimeSpan.Zero));
-    }
-
-    /// <summary>Runs one phase; fills <paramref name="oneWayNs"/> when given. Returns the uintr mode, if any.</summary>
-    private static string? RunPhase(Socket control, Phase phase, double[]? oneWayNs)
-    {
-        string? mode = null;
-        using (Mechanism mechanism = phase.Open(control, parent: true))
+        Plan.WriteCommand(control, index, rounds);
+        double nsPerTick = 1e9 / Stopwatch.Frequency;
+        for (int i = 0; i < rounds; i++)
         {
-            if (mechanism is UintrMechanism uintr)
-                mode = uintr.Mode.ToString();
-            double nsPerTick = 1e9 / Stopwatch.Frequency;
-            for (int i = 0; i < phase.Rounds; i++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                mechanism.Ping();
-                long end = Stopwatch.GetTimestamp();
-                if (oneWayNs is not null)
-                    oneWayNs[i] = (end - start) * nsPerTick / 2;
-            }
+            long start = Stopwatch.GetTimestamp();
+            mechanism.Ping();
+            long end = Stopwatch.GetTimestamp();
+            oneWayNs?.Add((end - start) * nsPerTick / 2);
         }
         var ack = new byte[1];
         if (control.Receive(ack) != 1)
-            throw new IOException("The child exited in the middle of a phase.");
-        return mode;
+            throw new IOException("The child exited in the middle of a slice.");
     }
 
     /// <summary>An abstract-namespace address: nothing to clean up. argv cannot carry its leading NUL.</summary>

@@ -183,6 +183,9 @@ public static class UintrFdPassing
             do
                 result = SocketMessages.Receive(fd, header, fds, out truncated, dontWait);
             while (result == -Errno.EINTR);
+            // 0 bytes is the end of a stream, but on seqpacket it may be an empty message.
+            if (result == 0 && fds.Count == 0 && socket.SocketType != SocketType.Stream && Shim.PeerHungUp(fd) == 0)
+                result = -Errno.EBADMSG;
         }
         finally
         {
@@ -247,6 +250,8 @@ public static class UintrFdPassing
 
         public void CheckFirst(long result, bool controlTruncated)
         {
+            if (result == -Errno.EBADMSG)
+                throw new UintrException(Errno.EBADMSG, "The message was empty: it carried no descriptor.");
             if (result < 0)
                 throw new UintrException((int)-result, $"recvmsg failed: {Errno.Describe((int)-result)}");
             if (result == 0 && fds.Count == 0)

@@ -221,9 +221,14 @@ public sealed unsafe class UintrReceiver : IDisposable
         long start = Stopwatch.GetTimestamp();
         long deadline = timeoutTicks < 0 ? long.MaxValue : start + timeoutTicks;
         long spinEnd = Math.Min(deadline, start + _spinTicks);
-        while (Stopwatch.GetTimestamp() < spinEnd)                                // W2
+        for (int spins = 1; Stopwatch.GetTimestamp() < spinEnd; spins++)         // W2
         {
-            Thread.SpinWait(1);
+            // Yield now and then: when the sender shares this CPU, pure spinning would keep
+            // it from running until the time slice ends.
+            if ((spins & 31) == 0)
+                Thread.Yield();
+            else
+                Thread.SpinWait(1);
             if (CollectAndDeliver())
                 return true;
             ThrowIfInterrupted(cancellationToken);

@@ -10,6 +10,10 @@ internal static unsafe partial class Shim
     [LibraryImport(Library, EntryPoint = "uipc_peer_pidfd")]
     internal static partial int PeerPidfd(int socket);
 
+    /// <summary>1 when the peer of <paramref name="socket"/> has shut down its writing side.</summary>
+    [LibraryImport(Library, EntryPoint = "uipc_peer_hung_up")]
+    internal static partial int PeerHungUp(int socket);
+
     [LibraryImport(Library, EntryPoint = "uipc_pidfd_open")]
     internal static partial int PidfdOpen(int pid);
 

@@ -21,9 +21,9 @@ public sealed unsafe class UintrReceiver : IDisposable
     private readonly long _spinTicks;
     private readonly VectorRegion _region;
     private readonly UintrFd?[] _fds = new UintrFd?[VectorCount];
-    // Ref-counted so the descriptor stays open until the vector is closed, even when the user
-    // disposes the UintrFd on another thread meanwhile.
-    private readonly SafeFileDescriptorHandle?[] _handles = new SafeFileDescriptorHandle?[VectorCount];
+    // A second mapping of each live page, which Wait never touches: closing writes CL through
+    // it, so a Wait racing the close cannot overwrite CL with RUNNING (see CloseVectorLocked).
+    private readonly SafeMappingHandle?[] _controls = new SafeMappingHandle?[VectorCount];
     private readonly Lock _lock = new();
 
     private ulong _liveMask;          // written under _lock, read without it
@@ -40,7 +40,7 @@ public sealed unsafe class UintrReceiver : IDisposable
     private UintrReceiver(UintrHandler handler, UintrReceiverOptions options)
     {
         _handler = handler;
-        _spinTicks = (long)(options.SpinDuration.TotalSeconds * Stopwatch.Frequency);
+        _spinTicks = ToStopwatchTicks(options.SpinDuration);
         _region = new VectorRegion();
         Pid = Environment.ProcessId;
         Id = (ulong)Random.Shared.NextInt64() ^ ((ulong)Stopwatch.GetTimestamp() << 1);
@@ -142,9 +142,19 @@ public sealed unsafe class UintrReceiver : IDisposable
             if (_fds[vector] is not null)
                 throw new UintrException(Errno.EBUSY, $"Vector {vector} already has a live uintr fd.");
             SafeFileDescriptorHandle handle = VectorPageFile.Create(vector);
+            SafeMappingHandle control;
             try
             {
-                _region.MapVector(vector, handle);
+                control = SafeMappingHandle.MapShared(handle.Fd, PageSize);
+                try
+                {
+                    _region.MapVector(vector, handle);
+                }
+                catch
+                {
+                    control.Dispose();
+                    throw;
+                }
             }
             catch
             {
@@ -152,11 +162,9 @@ public sealed unsafe class UintrReceiver : IDisposable
                 throw;
             }
             _region.Page(vector).Initialize(vector, Pid, Id);
-            bool added = false;
-            handle.DangerousAddRef(ref added);
             var fd = new UintrFd(handle, vector, Pid, Id, this);
             _fds[vector] = fd;
-            _handles[vector] = handle;
+            _controls[vector] = control;
             Volatile.Write(ref _liveMask, _liveMask | (1UL << vector));
             ReceiverProtocol.Interrupt(_region.WakeWord); // a sleeping Wait starts watching the new page
             return fd;
@@ -195,9 +203,9 @@ public sealed unsafe class UintrReceiver : IDisposable
     /// <exception cref="InvalidOperationException">Interrupts are disabled, or called from a handler.</exception>
     public bool Wait(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        if (timeoutTicks < -1 || (timeoutTicks == -1 && timeout != Timeout.InfiniteTimeSpan))
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
+        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : ToStopwatchTicks(timeout);
         bool nested = Enter();
         try
         {
@@ -219,8 +227,8 @@ public sealed unsafe class UintrReceiver : IDisposable
         if (CollectAndDeliver())                                                  // W1
             return true;
         long start = Stopwatch.GetTimestamp();
-        long deadline = timeoutTicks < 0 ? long.MaxValue : start + timeoutTicks;
-        long spinEnd = Math.Min(deadline, start + _spinTicks);
+        long deadline = timeoutTicks < 0 ? long.MaxValue : AddSaturating(start, timeoutTicks);
+        long spinEnd = Math.Min(deadline, AddSaturating(start, _spinTicks));
         for (int spins = 1; Stopwatch.GetTimestamp() < spinEnd; spins++)         // W2
         {
             // Yield now and then: when the sender shares this CPU, pure spinning would keep
@@ -247,14 +255,12 @@ public sealed unsafe class UintrReceiver : IDisposable
             ulong posted = ReceiverProtocol.Collect(_region.Slots, live);        // W5
             int woken = -Errno.ETIMEDOUT;
             bool slept = false;
-            long remaining = deadline == long.MaxValue ? -1 : deadline - Stopwatch.GetTimestamp();
-            if (posted == 0 && remaining != 0 && !cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposed) == 0)
+            long remainingNs = deadline == long.MaxValue ? -1 : ToNanoseconds(deadline - Stopwatch.GetTimestamp());
+            if (posted == 0 && remainingNs != 0 && !cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposed) == 0)
             {
-                if (remaining > 0)
-                    remaining = (long)(remaining * (1e9 / Stopwatch.Frequency));
                 _blocks++;
                 slept = true;
-                woken = ReceiverProtocol.Sleep(_region.Slots, live, _region.WakeWord, generation, _region.Waiters, remaining); // W7
+                woken = ReceiverProtocol.Sleep(_region.Slots, live, _region.WakeWord, generation, _region.Waiters, remainingNs); // W7
             }
             ReceiverProtocol.SetStatus(_region.Slots, live, Running);            // W9
             AddPosts(posted | ReceiverProtocol.Collect(_region.Slots, Volatile.Read(ref _liveMask))); // W10
@@ -289,6 +295,7 @@ public sealed unsafe class UintrReceiver : IDisposable
             }
             ReceiverProtocol.Interrupt(_region.WakeWord);
         }
+        GC.SuppressFinalize(this);
         // Pairs with Exit's store-then-load: either the thread inside Wait/Poll sees _disposed
         // and releases on its way out, or this sees it gone and releases now.
         Interlocked.MemoryBarrierProcessWide();
@@ -312,26 +319,47 @@ public sealed unsafe class UintrReceiver : IDisposable
     private void CloseVectorLocked(int vector)
     {
         ulong bit = 1UL << vector;
-        SafeFileDescriptorHandle handle = _handles[vector]!;
+        SafeMappingHandle control = _controls[vector]!;
         _fds[vector] = null;
-        _handles[vector] = null;
+        _controls[vector] = null;
         Volatile.Write(ref _liveMask, _liveMask & ~bit);
         Interlocked.And(ref _pending, ~bit);
         // The slot gets a private zero page first, so a Wait racing this on another thread can
-        // no longer store RUNNING over CLOSED; the page itself is closed through a fresh mapping.
+        // no longer store RUNNING over CLOSED; the page is closed through the control mapping.
         _region.RetireVector(vector);
-        try
+        ClosePage(control);
+    }
+
+    private static void ClosePage(SafeMappingHandle control)
+    {
+        var page = new VectorPage(control.Address);
+        Interlocked.Exchange(ref page.Status, ClosedValue);
+        Shim.FutexWake((uint*)Unsafe.AsPointer(ref page.Status), int.MaxValue, shared: true);
+        control.Dispose();
+    }
+
+    /// <summary>
+    /// A receiver dropped without <see cref="Dispose"/> still closes its pages, so its senders
+    /// get ECONNRESET. Runs before the mappings' own (critical) finalizers unmap them.
+    /// </summary>
+    ~UintrReceiver()
+    {
+        foreach (SafeMappingHandle? control in _controls)
         {
-            using SafeMappingHandle mapping = SafeMappingHandle.MapShared(handle.Fd, PageSize);
-            var page = new VectorPage(mapping.Address);
-            Interlocked.Exchange(ref page.Status, ClosedValue);
-            Shim.FutexWake((uint*)Unsafe.AsPointer(ref page.Status), int.MaxValue, shared: true);
-        }
-        finally
-        {
-            handle.DangerousRelease();
+            if (control is { IsClosed: false })
+                ClosePage(control);
         }
     }
+
+    private static long ToStopwatchTicks(TimeSpan span) =>
+        Saturate(span.Ticks * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond));
+
+    /// <summary>Stopwatch ticks to nanoseconds, at least 0.</summary>
+    private static long ToNanoseconds(long ticks) => ticks <= 0 ? 0 : Saturate(ticks * (1e9 / Stopwatch.Frequency));
+
+    private static long Saturate(double value) => value >= long.MaxValue ? long.MaxValue : (long)value;
+
+    private static long AddSaturating(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;
 
     private void CollectPosts() => AddPosts(ReceiverProtocol.Collect(_region.Slots, Volatile.Read(ref _liveMask)));
 

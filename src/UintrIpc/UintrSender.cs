@@ -83,17 +83,28 @@ public sealed class UintrSender : IDisposable
     {
         if (Volatile.Read(ref _state) != Registered)
             ThrowForState();
-        if (!SenderProtocol.Post(_page, _pirBit))
-            throw new UintrException(Errno.ECONNRESET, $"Vector {_vector} was closed by its receiver.");
+        Post();
     }
 
     /// <summary>Posts through the sender registered at <paramref name="index"/> (<c>SENDUIPI index</c>).</summary>
     /// <exception cref="UintrException">EINVAL when no sender is registered at <paramref name="index"/>; as <see cref="Send"/> otherwise.</exception>
     public static void SendUipi(int index)
     {
-        UintrSender sender = Uitt.Lookup(index)
-            ?? throw new UintrException(Errno.EINVAL, $"No sender is registered at UITT index {index}.");
-        sender.Send();
+        UintrSender? sender = Uitt.Lookup(index);
+        int state = sender is null ? Disposed : Volatile.Read(ref sender._state);
+        if (state == Disposed)
+            throw new UintrException(Errno.EINVAL, $"No sender is registered at UITT index {index}.");
+        if (state == ReceiverGone)
+            throw ReceiverDied(sender!._vector);
+        // A Dispose racing from here on retires the slot to a private page: the post is
+        // harmless and counts as made before the Dispose.
+        sender!.Post();
+    }
+
+    private void Post()
+    {
+        if (!SenderProtocol.Post(_page, _pirBit))
+            throw new UintrException(Errno.ECONNRESET, $"Vector {_vector} was closed by its receiver.");
     }
 
     /// <summary>Unregisters the sender (<c>uintr_unregister_sender</c>) and frees its index.</summary>

@@ -1,0 +1,206 @@
+// The child process of the cross-process tests (tests/UintrIpc.Tests/CrossProcess).
+//
+// Every command connects to the Unix stream socket at <path> (the test listens there) and is
+// coordinated only by messages on that socket, never by sleeps. Besides uintr fd messages
+// (UintrFdPassing), the wire carries single bytes, always read one at a time, so a byte never
+// swallows part of a descriptor message:
+//
+//   child -> test   'K'          registered (a sender is ready to send)
+//                   'k'          one Send done
+//                   'b'          burst started: the child now sends in a loop until it is killed
+//                   'E' <errno>  a Send failed with UintrException(errno)
+//                   'V' <vector> (receiver) the handler ran for <vector>
+//                   'q'          quitting normally (everything disposed)
+//   test -> child   'S'          send once           (sender)
+//                   'B'          send for ever        (sender)
+//                   'Q'          dispose and exit 0   (sender, hold, receiver)
+//
+// End of stream from the test makes every command dispose what it has and exit 0, so a test
+// that dies never leaves a child behind.
+//
+// Commands:
+//   ready                                 print "ready" and exit 0 (warm-up, smoke check)
+//   receiver <path> <vector> [spinUs]     register a receiver, send the fd of <vector>, then Wait
+//                                         for ever and report each delivered vector with 'V' v
+//   sender <path>                         receive a uintr fd, register a sender, 'K', then obey S/B/Q
+//   pingpong <path> <rounds> [spinUs]     receive the test's fd, send our own (vector 1); then per
+//                                         round: Wait(10 s) for exactly one delivery, then Send.
+//                                         Exit 2 on a timeout, 3 on a wrong delivery count
+//   hold <path>                           receive a fd, register a sender, 'K', block until killed
+using System.Net.Sockets;
+using UintrIpc;
+
+namespace UintrIpc.TestPeer;
+
+internal static class Program
+{
+    private static readonly TimeSpan RoundTimeout = TimeSpan.FromSeconds(10);
+
+    private static int Main(string[] args)
+    {
+        try
+        {
+            return args switch
+            {
+                ["ready"] => Ready(),
+                ["receiver", var path, var vector] => Receiver(path, int.Parse(vector), null),
+                ["receiver", var path, var vector, var spin] => Receiver(path, int.Parse(vector), int.Parse(spin)),
+                ["sender", var path] => Sender(path),
+                ["pingpong", var path, var rounds] => PingPong(path, int.Parse(rounds), null),
+                ["pingpong", var path, var rounds, var spin] => PingPong(path, int.Parse(rounds), int.Parse(spin)),
+                ["hold", var path] => Hold(path),
+                _ => Usage(),
+            };
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"testpeer {string.Join(' ', args)}: {e}");
+            return 1;
+        }
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("usage: ready | receiver <path> <vector> [spinUs] | sender <path> | pingpong <path> <rounds> [spinUs] | hold <path>");
+        return 64;
+    }
+
+    private static int Ready()
+    {
+        Console.WriteLine("ready");
+        return 0;
+    }
+
+    private static Socket Connect(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(path));
+        return socket;
+    }
+
+    private static UintrReceiverOptions Options(int? spinMicroseconds) => spinMicroseconds is { } us
+        ? new UintrReceiverOptions { SpinDuration = TimeSpan.FromMicroseconds(us) }
+        : new UintrReceiverOptions();
+
+    /// <summary>One byte from the test, or -1 at end of stream.</summary>
+    private static int ReadByte(Socket socket)
+    {
+        var one = new byte[1];
+        return socket.Receive(one) == 0 ? -1 : one[0];
+    }
+
+    private static void Write(Socket socket, params byte[] bytes)
+    {
+        int sent = 0;
+        while (sent < bytes.Length)
+            sent += socket.Send(bytes, sent, bytes.Length - sent, SocketFlags.None);
+    }
+
+    private static int Receiver(string path, int vector, int? spinMicroseconds)
+    {
+        var delivered = new List<int>();
+        using var receiver = UintrReceiver.Register(delivered.Add, Options(spinMicroseconds));
+        using UintrFd fd = receiver.CreateFd(vector);
+        using Socket socket = Connect(path);
+        socket.SendUintrFd(fd);
+
+        // The test ends us with 'Q', by closing the socket, or with kill -9.
+        new Thread(() =>
+        {
+            ReadByte(socket); // 'Q' or end of stream alike
+            Environment.Exit(0);
+        })
+        { IsBackground = true, Name = "testpeer quit watcher" }.Start();
+
+        while (true)
+        {
+            receiver.Wait(Timeout.InfiniteTimeSpan);
+            foreach (int v in delivered)
+                Write(socket, (byte)'V', (byte)v);
+            delivered.Clear();
+        }
+    }
+
+    private static int Sender(string path)
+    {
+        using Socket socket = Connect(path);
+        using UintrFd fd = socket.ReceiveUintrFd();
+        using var sender = UintrSender.Register(fd);
+        Write(socket, (byte)'K');
+        while (true)
+        {
+            switch (ReadByte(socket))
+            {
+                case -1:
+                    return 0;
+                case 'Q':
+                    sender.Dispose();
+                    fd.Dispose();
+                    Write(socket, (byte)'q');
+                    return 0;
+                case 'S':
+                    try
+                    {
+                        sender.Send();
+                        Write(socket, (byte)'k');
+                    }
+                    catch (UintrException e)
+                    {
+                        Write(socket, (byte)'E', (byte)e.Errno);
+                    }
+                    break;
+                case 'B':
+                    Write(socket, (byte)'b');
+                    try
+                    {
+                        while (true)
+                            sender.Send();
+                    }
+                    catch (UintrException e)
+                    {
+                        Write(socket, (byte)'E', (byte)e.Errno);
+                    }
+                    break;
+                case var other:
+                    Console.Error.WriteLine($"testpeer sender: unknown command byte {other}");
+                    return 65;
+            }
+        }
+    }
+
+    private static int PingPong(string path, int rounds, int? spinMicroseconds)
+    {
+        long deliveries = 0;
+        using Socket socket = Connect(path);
+        using UintrFd theirs = socket.ReceiveUintrFd();
+        using var sender = UintrSender.Register(theirs);
+        using var receiver = UintrReceiver.Register(_ => deliveries++, Options(spinMicroseconds));
+        using UintrFd mine = receiver.CreateFd(1);
+        socket.SendUintrFd(mine);
+        for (int round = 1; round <= rounds; round++)
+        {
+            if (!receiver.Wait(RoundTimeout))
+            {
+                Console.Error.WriteLine($"testpeer pingpong: lost wake-up: no delivery within {RoundTimeout} in round {round} of {rounds}");
+                return 2;
+            }
+            if (deliveries != round)
+            {
+                Console.Error.WriteLine($"testpeer pingpong: {deliveries} deliveries after round {round}");
+                return 3;
+            }
+            sender.Send();
+        }
+        return 0;
+    }
+
+    private static int Hold(string path)
+    {
+        using Socket socket = Connect(path);
+        using UintrFd fd = socket.ReceiveUintrFd();
+        using var sender = UintrSender.Register(fd);
+        Write(socket, (byte)'K');
+        ReadByte(socket); // blocks until 'Q', end of stream, or kill -9
+        return 0;
+    }
+}

@@ -1,0 +1,198 @@
+namespace UintrIpc.Tests;
+
+/// <summary>
+/// A holder of vector 3's descriptor maps the page and writes whatever it likes: the receiver
+/// does not crash, sees nothing but vector 3 from that page, and its other vectors keep working.
+/// </summary>
+public sealed unsafe class HostilePageTests
+{
+    private const int Hostile = 3, Honest = 5, Idle = 60;
+    private const int Rounds = 3000;
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(30)]
+    public void Scribbling_over_a_page_does_not_stop_other_vectors_or_invent_vectors(int spinMicroseconds)
+    {
+        var foreign = new List<int>();
+        long honest = 0, hostile = 0;
+        using var delivered = new SemaphoreSlim(0);
+        using var receiver = UintrReceiver.Register(v =>
+        {
+            if (v == Honest)
+            {
+                Interlocked.Increment(ref honest);
+                delivered.Release();
+            }
+            else if (v == Hostile)
+                hostile++;
+            else
+                foreign.Add(v);
+        }, new UintrReceiverOptions { SpinDuration = TimeSpan.FromMicroseconds(spinMicroseconds) });
+        using UintrFd hostileFd = receiver.CreateFd(Hostile), honestFd = receiver.CreateFd(Honest), idleFd = receiver.CreateFd(Idle);
+        using var honestSender = UintrSender.Register(honestFd);
+        nint page = Libc.MapPage(hostileFd.FileDescriptor);
+        bool stop = false;
+        try
+        {
+            var scribbler = TestThread.Start(() =>
+            {
+                var rng = new Random(42);
+                var bytes = new Span<byte>((void*)page, 4096);
+                long passes = 0;
+                while (!Volatile.Read(ref stop))
+                {
+                    rng.NextBytes(bytes);
+                    // And the values a targeted attack would pick for status and pir.
+                    var words = new Span<uint>((void*)page, 4);
+                    words[0] = (passes % 5) switch { 0 => 0x00EB0000u, 1 => 0x00EB0001u, 2 => 0x00000006u, 3 => 0u, _ => 0xFFFFFFFFu };
+                    *(ulong*)(page + 8) = passes % 2 == 0 ? ulong.MaxValue : 1UL << Honest;
+                    passes++;
+                }
+                return passes;
+            }, "scribbler");
+            var waiter = TestThread.Start(() =>
+            {
+                while (Interlocked.Read(ref honest) < Rounds)
+                {
+                    if (!receiver.Wait(TimeSpan.FromSeconds(10)))
+                        return "the receiver timed out";
+                }
+                return null;
+            }, "receiver");
+            for (int r = 0; r < Rounds; r++)
+            {
+                honestSender.Send();
+                Assert.True(delivered.Wait(TimeSpan.FromSeconds(10)), $"send {r} of vector {Honest} was never delivered");
+            }
+            Assert.Null(waiter.Result());
+            Volatile.Write(ref stop, true);
+            Assert.True(scribbler.Result() > 0);
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+        }
+        Assert.Empty(foreign);
+        Assert.Equal(Rounds, honest);
+        Assert.True(hostile > 0, "the garbage pir never counted as a post of its own vector");
+
+        // The hostile page still posts only its own vector, and the receiver stays whole.
+        new Span<byte>((void*)page, 4096).Clear();
+        *(ulong*)(page + 8) = ulong.MaxValue;
+        receiver.Poll();
+        Assert.Equal(0UL, receiver.PendingVectors);
+        Assert.Empty(foreign);
+        honestSender.Send();
+        Assert.Equal(Bits.Of(Honest), receiver.PendingVectors);
+        Libc.Unmap(page);
+    }
+
+    [Fact]
+    public void Any_non_zero_pir_posts_only_the_pages_own_vector()
+    {
+        var recorder = new Recorder();
+        using var receiver = UintrReceiver.Register(recorder.Handler);
+        using UintrFd fd = receiver.CreateFd(Hostile), other = receiver.CreateFd(Honest);
+        nint page = Libc.MapPage(fd.FileDescriptor);
+        try
+        {
+            foreach (ulong pir in new[] { 1UL << Honest, 1UL << 63, ulong.MaxValue, 1UL })
+            {
+                *(ulong*)(page + 8) = pir;
+                Assert.Equal(Bits.Of(Hostile), receiver.PendingVectors);
+                Assert.Equal(1, receiver.Poll());
+            }
+            Assert.Equal([Hostile, Hostile, Hostile, Hostile], recorder.Calls);
+        }
+        finally
+        {
+            Libc.Unmap(page);
+        }
+    }
+
+    [Fact]
+    public void The_page_cannot_be_resized_or_sealed_from_outside()
+    {
+        var recorder = new Recorder();
+        using var receiver = UintrReceiver.Register(recorder.Handler);
+        using UintrFd fd = receiver.CreateFd(Hostile);
+        int descriptor = fd.FileDescriptor;
+
+        Assert.Equal(-1, Libc.ftruncate(descriptor, 2048));
+        Assert.Equal(Libc.EPERM, Libc.LastError);
+        Assert.Equal(-1, Libc.ftruncate(descriptor, 0));
+        Assert.Equal(Libc.EPERM, Libc.LastError);
+        Assert.Equal(-1, Libc.ftruncate(descriptor, 8192));
+        Assert.Equal(Libc.EPERM, Libc.LastError);
+        Assert.Equal(-1, Libc.fcntl(descriptor, Libc.F_ADD_SEALS, Libc.F_SEAL_WRITE));
+        Assert.Equal(Libc.EPERM, Libc.LastError);
+        int seals = Libc.fcntl(descriptor, Libc.F_GET_SEALS, 0);
+        Assert.Equal(Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL, seals & (Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL | Libc.F_SEAL_WRITE));
+
+        // The same through a duplicate, as another process would hold it.
+        int copy = Libc.Dup(descriptor);
+        try
+        {
+            Assert.Equal(-1, Libc.ftruncate(copy, 1));
+            Assert.Equal(Libc.EPERM, Libc.LastError);
+        }
+        finally
+        {
+            Libc.Close(copy);
+        }
+
+        using var sender = UintrSender.Register(fd);
+        sender.Send();
+        Assert.Equal(1, receiver.Poll());
+        Assert.Equal([Hostile], recorder.Calls);
+    }
+
+    [Fact]
+    public void A_holder_sleeping_on_the_status_word_does_not_steal_the_receivers_wakeups()
+    {
+        // Senders wake every waiter on the page (INT_MAX), so a process parked on the same
+        // futex word cannot take the receiver's wake-up.
+        const int Rounds = 1000;
+        using var delivered = new SemaphoreSlim(0);
+        using var receiver = UintrReceiver.Register(_ => delivered.Release(), new UintrReceiverOptions { SpinDuration = TimeSpan.Zero });
+        using UintrFd fd = receiver.CreateFd(Hostile);
+        using var sender = UintrSender.Register(fd);
+        nint page = Libc.MapPage(fd.FileDescriptor);
+        bool stop = false;
+        try
+        {
+            var thief = TestThread.Start(() =>
+            {
+                var timeout = new Futex.Timespec { Seconds = 0, Nanoseconds = 5_000_000 };
+                while (!Volatile.Read(ref stop))
+                    Futex.Wait((uint*)page, 0x00EB0000u, &timeout);
+            }, "thief");
+            int done = 0;
+            var waiter = TestThread.Start(() =>
+            {
+                while (Volatile.Read(ref done) == 0)
+                {
+                    if (!receiver.Wait(TimeSpan.FromSeconds(10)) && Volatile.Read(ref done) == 0)
+                        return "the receiver timed out: its wake-up was stolen";
+                }
+                return null;
+            }, "receiver");
+            for (int r = 0; r < Rounds; r++)
+            {
+                sender.Send();
+                Assert.True(delivered.Wait(TimeSpan.FromSeconds(10)), $"send {r} was never delivered");
+            }
+            Volatile.Write(ref done, 1);
+            sender.Send();
+            Assert.Null(waiter.Result());
+            Volatile.Write(ref stop, true);
+            thief.Result();
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            Libc.Unmap(page);
+        }
+    }
+}

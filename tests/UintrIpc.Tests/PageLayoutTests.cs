@@ -1,0 +1,143 @@
+namespace UintrIpc.Tests;
+
+/// <summary>The vector page as docs/ABI.md defines it, seen through another mapping of the descriptor.</summary>
+public sealed unsafe class PageLayoutTests
+{
+    private const uint Running = 0x00EC0002, Blocked = 0x00EB0000, Closed = 0x00000006;
+
+    [Fact]
+    public void A_created_fd_is_a_sealed_close_on_exec_page_with_the_abi_header()
+    {
+        using var receiver = UintrReceiver.Register(_ => { });
+        using UintrFd fd = receiver.CreateFd(42);
+        int flags = Libc.fcntl(fd.FileDescriptor, Libc.F_GETFD, 0);
+        Assert.Equal(1, flags & 1); // FD_CLOEXEC
+        int seals = Libc.fcntl(fd.FileDescriptor, Libc.F_GET_SEALS, 0);
+        Assert.Equal(Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL, seals & 0xF);
+        using (var borrowed = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd.FileDescriptor, ownsHandle: false))
+            Assert.Equal(4096, RandomAccess.GetLength(borrowed));
+
+        nint page = Libc.MapPage(fd.FileDescriptor);
+        try
+        {
+            Assert.Equal(Running, *(uint*)page);
+            Assert.Equal(0u, *(uint*)(page + 4));                          // ndst
+            Assert.Equal(0UL, *(ulong*)(page + 8));                        // pir
+            Assert.Equal(0x43504952544E4955UL, *(ulong*)(page + 16));      // "UINTRIPC"
+            Assert.Equal("UINTRIPC", System.Text.Encoding.ASCII.GetString(new ReadOnlySpan<byte>((void*)(page + 16), 8)));
+            Assert.Equal(1u, *(uint*)(page + 24));                         // version
+            Assert.Equal(42u, *(uint*)(page + 28));                        // vector
+            Assert.Equal((uint)Environment.ProcessId, *(uint*)(page + 32)); // receiver_pid
+            Assert.Equal(0u, *(uint*)(page + 36));                         // reserved0
+            Assert.True(new ReadOnlySpan<byte>((void*)(page + 48), 4096 - 48).IndexOfAnyExcept((byte)0) < 0, "the reserved area is not zero");
+        }
+        finally
+        {
+            Libc.Unmap(page);
+        }
+    }
+
+    [Fact]
+    public void All_pages_of_a_receiver_carry_the_same_receiver_id_and_other_receivers_another()
+    {
+        using var a = UintrReceiver.Register(_ => { });
+        using var b = UintrReceiver.Register(_ => { });
+        using UintrFd a1 = a.CreateFd(1), a2 = a.CreateFd(2), b1 = b.CreateFd(1);
+        ulong Id(UintrFd fd)
+        {
+            nint page = Libc.MapPage(fd.FileDescriptor);
+            try
+            {
+                return *(ulong*)(page + 40);
+            }
+            finally
+            {
+                Libc.Unmap(page);
+            }
+        }
+        Assert.Equal(Id(a1), Id(a2));
+        Assert.NotEqual(Id(a1), Id(b1));
+    }
+
+    [Fact]
+    public void Status_is_blocked_while_the_receiver_sleeps_running_after_and_closed_after_dispose()
+    {
+        var receiver = UintrReceiver.Register(_ => { }, new UintrReceiverOptions { SpinDuration = TimeSpan.Zero });
+        UintrFd fd = receiver.CreateFd(3);
+        int copy = Libc.Dup(fd.FileDescriptor);
+        nint page = Libc.MapPage(copy);
+        try
+        {
+            using var sender = UintrSender.Register(fd);
+            var waiter = TestThread.Start(() => receiver.Wait(Until.Hang));
+            Until.Blocked(receiver);
+            uint asleep = Volatile.Read(ref *(uint*)page);
+            sender.Send();
+            Assert.True(waiter.Result());
+            Assert.Equal(Blocked, asleep); // only a sender sets ON, and none had sent yet
+            Assert.Equal(Running, Volatile.Read(ref *(uint*)page));
+            Assert.Equal(0UL, Volatile.Read(ref *(ulong*)(page + 8)));
+
+            fd.Dispose();
+            Assert.Equal(Closed, Volatile.Read(ref *(uint*)page));
+            receiver.Dispose();
+            Assert.Equal(Closed, Volatile.Read(ref *(uint*)page));
+        }
+        finally
+        {
+            Libc.Unmap(page);
+            Libc.Close(copy);
+            receiver.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Receiver_dispose_closes_every_page()
+    {
+        var receiver = UintrReceiver.Register(_ => { });
+        var fds = new[] { 0, 31, 63 }.Select(receiver.CreateFd).ToArray();
+        var pages = fds.Select(f => Libc.MapPage(f.FileDescriptor)).ToArray();
+        try
+        {
+            receiver.Dispose();
+            foreach (nint page in pages)
+                Assert.Equal(Closed, Volatile.Read(ref *(uint*)page));
+        }
+        finally
+        {
+            Array.ForEach(pages, Libc.Unmap);
+            Array.ForEach(fds, f => f.Dispose());
+        }
+    }
+
+    [Fact]
+    public void A_post_made_through_the_page_by_the_abi_sender_algorithm_wakes_a_sleeping_receiver()
+    {
+        // ABI section 4, by hand, as a program in another language would do it.
+        var recorder = new Recorder();
+        using var receiver = UintrReceiver.Register(recorder.Handler, new UintrReceiverOptions { SpinDuration = TimeSpan.Zero });
+        using UintrFd fd = receiver.CreateFd(17);
+        nint page = Libc.MapPage(fd.FileDescriptor);
+        try
+        {
+            for (int round = 0; round < 200; round++)
+            {
+                long blocks = receiver.Statistics.Blocks;
+                var waiter = TestThread.Start(() => receiver.Wait(Until.Hang));
+                Until.Blocked(receiver, blocks);
+                ref uint status = ref *(uint*)page;
+                Assert.Equal(0u, Volatile.Read(ref status) & 4);                // S1, S2
+                Interlocked.Or(ref *(ulong*)(page + 8), 1UL << 17);             // S4
+                uint s = Volatile.Read(ref status);                              // S5
+                if ((s & 7) == 0 && Interlocked.CompareExchange(ref status, s | 1, s) == s)
+                    Futex.WakeAll((uint*)page);                                  // S7
+                Assert.True(waiter.Result());
+            }
+            Assert.Equal(200, recorder.Count(17));
+        }
+        finally
+        {
+            Libc.Unmap(page);
+        }
+    }
+}

@@ -1,28 +1,34 @@
 /*
  * uintr.pml -- Promela model of the UintrIpc futex-path delivery protocol,
- * docs/ABI.md version 1 (sections 2-5). Checked by docs/model/check.sh.
+ * docs/ABI.md version 1 (sections 2-5). Checked by docs/model/check.sh; see README.md.
  *
  * Processes
- *   sender(0), sender(1)  SENDUIPI, ABI.md section 4, steps S1..S8; each posts NPOST
- *                         times, each time to a nondeterministically chosen vector.
- *   receiver              the Wait cycle of ABI.md section 5, W1..W11, called again after
- *                         every delivery; Collect and Deliver as in section 5.
- *   disposer              Dispose from another thread: ABI.md section 5 "Closing a vector",
- *                         of one vector or of the whole receiver, or nothing.
- *   monitor               fires on `timeout` (no process can move) and checks that nobody
- *                         is asleep for ever and that every post was delivered.
+ *   sender(0), sender(1)  SENDUIPI, ABI.md section 4, S1..S8. Sender i sends NPOSTi
+ *                         times (default 2), each time to a vector it picks
+ *                         nondeterministically; it goes on after ECONNRESET.
+ *   receiver              the receiver thread: Wait, W1..W11 (ABI.md section 5), called
+ *                         again after every delivery, with Collect and Deliver.
+ *   disposer              Dispose from another thread, at any moment, ABI.md section 5
+ *                         "Closing a vector": of vector 0, of the whole receiver, or
+ *                         nothing (-DDISPOSE=0/1/2 fixes one; undefined: any).
+ *   monitor               runs on `timeout` (no other process can move) and checks that
+ *                         nobody sleeps for ever and that every post was delivered.
  *
- * Memory model: sequential consistency, one Promela step per memory access. ABI.md
- * section 3 makes every read-modify-write (fetch_or, CAS, exchange) a full barrier and
- * nobody does a plain store, so the two Dekker pairs (S4->S5, W4->W5) are SC.
+ * Memory model: sequential consistency, one Promela step per shared-memory access.
+ * ABI.md section 3 makes every read-modify-write (fetch_or, CAS, exchange) a full barrier
+ * and nobody does a plain store, so the two Dekker pairs (S4->S5, W4->W5) behave as SC
+ * (see README.md for what that assumes of a receiver not written in C#).
  *
- * Property selection (spin -a -D...): CHK_A no_lost_wakeup, CHK_B no_stuck_after_dispose,
- * CHK_C coalescing, CHK_W no_write_after_closed. None given = all of them.
- * Deliberately broken variants (spin must find an error):
- *   BROKEN_NO_RECHECK      receiver skips W5 (the Collect after the switch to BLOCKED)
- *   BROKEN_LOAD_FIRST      sender loads status (S5) before it posts (S4)
- *   BROKEN_NO_UNMAP        Closing does not replace the receiver's mapping of the page
- *   BROKEN_DISPOSED_LATE   Dispose sets `disposed` only after the wake-word bumps
+ * Property selection (spin -a -DCHK_x): CHK_A no_lost_wakeup, CHK_B no_stuck_after_dispose,
+ * CHK_C coalescing, CHK_W no_write_after_closed; none given = all. `ltl posted_collected`
+ * is property (d). NO_S3 removes the optional S3 fast path (default: a sender may or may
+ * not take it, nondeterministically, which covers senders with and without S3).
+ *
+ * Deliberately broken variants (spin must find an error in each):
+ *   BROKEN_NO_RECHECK     the receiver skips W5 (Collect after the switch to BLOCKED)
+ *   BROKEN_LOAD_FIRST     the sender loads status (S5) before it posts (S4)
+ *   BROKEN_NO_UNMAP       Closing leaves the receiver's mapping of the page in place
+ *   BROKEN_DISPOSED_LATE  Dispose sets `disposed` only after the wake-word bumps
  */
 
 #if !defined(CHK_A) && !defined(CHK_B) && !defined(CHK_C) && !defined(CHK_W)
@@ -32,12 +38,28 @@
 #define CHK_W
 #endif
 
-#define NV     2        /* vectors = vector pages: vector v lives on page v (pir bit v) */
-#define NS     2        /* senders */
-#define NPOST  2        /* posts per sender */
-#define MAXSPIN 1       /* W2: at most this many spin iterations */
+/* Vacuity checks: -DREACH=n turns `REACHED(n, cond)` into an assertion that fails where a
+   scenario the properties depend on actually happens (check.sh expects spin to find it):
+   1 S3 coalesces              2 the S7 CAS fails           3 an S7 FUTEX_WAKE wakes the sleeper
+   4 S6 sees CL after the post 5 a W4 store lands on the zero page
+   6 W7 returns at once because `wake` changed              7 ... because a sender set ON
+   8 Closing's wake-word FUTEX_WAKE wakes the sleeper
+   9 W7's compare passes on a zero page (a racing W4 wrote BLOCKED there) */
+#ifndef REACH
+#define REACH 0
+#endif
+#define REACHED(n, cond) assert(!(REACH == (n) && (cond)))
 
-/* status (ABI.md 2.1). Bit 3 stands for NV = 0xEC, bit 4 for NV = 0xEB. */
+#define NV      2       /* vectors = vector pages; vector v is on page v (pir bit v) */
+#define NS      2       /* senders */
+#ifndef NPOST0
+#define NPOST0  2       /* posts by sender 0 */
+#endif
+#ifndef NPOST1
+#define NPOST1  2       /* posts by sender 1 */
+#endif
+
+/* status (ABI.md 2.1); bit 3 stands for NV = 0xEC, bit 4 for NV = 0xEB */
 #define ON      1
 #define SN      2
 #define CL      4
@@ -47,318 +69,341 @@
 #define BLOCKED (NVKERN)        /* 0x00EB0000 */
 #define CLOSED  (CL | SN)       /* 0x00000006 */
 #define BIT(v)  (1 << (v))
-#define WAKEBIT BIT(NV)         /* futex wait-set bit of the receiver's private `wake` word */
+#define WAKEBIT BIT(NV)         /* futex_waitv entry of the receiver's private `wake` word */
 
-/* ---- shared pages ---- */
-byte status[NV];     /* the status / futex word of page v */
-byte pir[NV];        /* the pir of page v: senders set bit v, the receiver exchanges 0 */
+/* ---- the shared vector pages ---- */
+byte status[NV] = RUNNING;  /* status of page v: notification word and futex word */
+byte pir[NV];        /* pir of page v: senders set bit v, the receiver exchanges it to 0 */
 
-/* ---- receiver-private state shared between the receiver thread and Dispose ---- */
-bool live[NV];       /* L */
-bool mapped[NV];     /* the receiver's mapping of page v is still the shared page */
-byte zstatus[NV];    /* status word of the private zero page that replaces it (Closing) */
+/* ---- receiver-private, shared between the receiver thread and Dispose ---- */
+bool live[NV] = true;       /* L */
+bool mapped[NV] = true;     /* the receiver's mapping of page v is still the shared page */
+bool zblocked[NV];   /* the status word of the private zero page that replaces the page
+                        (Closing) holds BLOCKED; all that futex_waitv can tell apart */
 byte wakeword;       /* the private `wake` word */
 bool disposed;
 
-/* ---- futex: one possible sleeper, the receiver thread in futex_waitv (W7) ---- */
+/* ---- futex: the only sleeper is the receiver thread in futex_waitv (W7) ---- */
 bool asleep;
-byte sleepset;       /* the words it sleeps on: BIT(v) = shared status of page v, WAKEBIT */
+byte sleepset;       /* words it sleeps on: BIT(v) shared status of page v; WAKEBIT */
 
-/* ---- ghost state for the properties ---- */
-bool closed[NV];     /* status of page v has been exchanged to CLOSED */
-byte s4cnt[NV];      /* S4 fetch_or executions on page v (= sequence number of the last post) */
-byte okcnt[NV];      /* sends of v that returned ok (S3 coalesced or S8) */
-byte colseq[NV];     /* s4cnt[v] at the last Collect that took pir[v] */
-byte delseq[NV];     /* colseq[v] at the last delivery of v */
-byte dl[NV];         /* handler calls with v */
-byte sendersDone;
+/* ---- ghost state for the properties (the counters only when CHK_C is checked) ---- */
+#ifdef CHK_C
+#define GHOST(x) x
+byte posts[NV];         /* posts of v not yet delivered: +1 at an S4 that sets the bit,
+                           -1 when a collect finds v already pending (coalesced), -1 at
+                           each handler call with v; so calls <= posts */
+#else
+#define GHOST(x) skip
+#endif
+bool closed[NV];     /* status of page v was exchanged to CLOSED */
+byte sendersDone;    /* senders that made all their sends */
 bool disposerDone;
 
-/* FUTEX_WAKE(word): wakes the sleeper only if it sleeps on that word now; not queued. */
+/* FUTEX_WAKE(word): wakes the sleeper only if it sleeps on that word now. Wakes are not
+   queued: a wake with no sleeper on the word is lost. */
 inline futex_wake(word)
 {
-    atomic {
-        if
-        :: asleep && (sleepset & (word)) -> asleep = false
-        :: else -> skip     /* nobody sleeps on it: the wake is lost */
-        fi
-    }
+    if
+    :: asleep && (sleepset & (word)) -> asleep = false
+    :: else -> skip
+    fi
 }
 
 /* ================================ senders ================================ */
 
-proctype sender(byte id)
+#define NPOSTME (_pid == 0 -> NPOST0 : NPOST1)
+
+inline next_post()      /* a send returned: reset the locals, count the senders done */
+{
+    n++; v = 0; s = 0;
+    if
+    :: n == NPOSTME -> sendersDone++
+    :: else -> skip
+    fi
+}
+
+active [NS] proctype sender()
 {
     byte n, v, s;
     bool casok;
 
     do
-    :: n < NPOST ->
-        if
-        :: v = 0
-        :: v = 1
-        fi;
+    :: n < NPOSTME ->
 #ifdef BROKEN_LOAD_FIRST
-        s = status[v];                                  /* BROKEN: S5 before S4 */
-        atomic { pir[v] = pir[v] | BIT(v); s4cnt[v]++ };
-        if
-        :: s & CL -> goto econnreset
-        :: else -> skip
-        fi;
+        atomic { if :: v = 0 :: v = 1 fi; s = status[v] };  /* BROKEN: status read first */
+        atomic { GHOST(posts[v] = posts[v] + (pir[v] == 0)); pir[v] = pir[v] | BIT(v) };
 #else
-S1:     s = status[v];                                  /* S1 load_relaxed(status) */
+S1:     atomic {                                        /* S1 s = load_relaxed(status) */
+            if :: v = 0 :: v = 1 fi;                    /*    (to vector v) */
+            s = status[v]
+        };
 S2:     if
-        :: s & CL -> goto econnreset                    /* S2 receiver gone */
+        :: s & CL -> goto econnreset                    /* S2 CL: receiver gone */
         :: else -> skip
         fi;
-S3:     if                                              /* S3 (optional): already pending */
-        :: atomic { (pir[v] & BIT(v)) -> okcnt[v]++ }; goto next   /*   coalesced: ok */
-        :: true -> skip          /* a sender without S3, or S3 that saw the bit clear */
+#ifndef NO_S3
+S3:     if                                              /* S3 (optional) bit already set: */
+        :: atomic { (pir[v] & BIT(v)) ->                /*    coalesced, return ok */
+                REACHED(1, true); next_post() }; goto nextpost
+        :: true -> skip     /* S3 saw the bit clear, or a sender without S3 */
         fi;
-S4:     atomic { pir[v] = pir[v] | BIT(v); s4cnt[v]++ };   /* S4 fetch_or_seq_cst(pir) */
+#endif
+S4:     atomic {                                        /* S4 fetch_or_seq_cst(pir) */
+            GHOST(posts[v] = posts[v] + (pir[v] == 0));   /* (a post, unless coalesced) */
+            pir[v] = pir[v] | BIT(v)
+        };
 S5:     s = status[v];                                  /* S5 load_seq_cst(status) */
 #endif
 S6:     if
-        :: s & CL -> goto econnreset                    /* S6 receiver gone */
+        :: atomic { s & CL -> REACHED(4, true) }; goto econnreset  /* S6 CL: receiver gone */
         :: else -> skip
         fi;
 S7:     if
-        :: (s & (ON | SN | CL)) == 0 ->                 /* S7 blocked, nobody woke it yet */
-            atomic {                                    /*   cas_seq_cst(status, s, s|ON) */
+        :: (s & (ON | SN | CL)) == 0 ->                 /* S7 blocked, not yet notified: */
+            atomic {                                    /*    cas_seq_cst(status, s, s|ON) */
                 if
                 :: status[v] == s -> status[v] = s | ON; casok = true
-                :: else -> casok = false
+                :: else -> casok = false; REACHED(2, true)  /* failed CAS: no retry */
                 fi
             };
             if
-            :: casok -> futex_wake(BIT(v))              /*   FUTEX_WAKE, INT_MAX */
-            :: else -> skip                             /*   failed CAS: no retry */
-            fi
-        :: else -> skip
-        fi;
-S8:     okcnt[v]++;                                     /* S8 return ok */
-        goto next;
-econnreset:
-        skip;                                           /* ECONNRESET; the caller goes on */
-next:
-        n++; v = 0; s = 0; casok = false
-    :: else -> break
-    od;
-    sendersDone++
-}
-
-/* ================================ receiver ================================ */
-
-/* The receiver's accesses to page v go through its mapping, which Closing replaces with a
-   private zero page (same address, mmap MAP_FIXED): an access is atomic with respect to
-   that replacement. */
-inline rx_xchg_status(v, val)
-{
-    atomic {
-        if
-        :: mapped[v] ->
-#ifdef CHK_W
-            assert(!closed[v]);             /* no_write_after_closed */
-#endif
-            status[v] = val
-        :: else -> zstatus[v] = val         /* lands on the private zero page */
-        fi
-    }
-}
-
-/* Collect: for each v in L: if load_relaxed(pir_v) != 0 and exchange(pir_v, 0) != 0
-   then pending |= 1 << v. */
-inline collect()
-{
-    i = 0;
-    do
-    :: i < NV ->
-        if
-        :: live[i] ->                                   /* v in L */
-            r = (mapped[i] -> pir[i] : 0);              /*   load_relaxed(pir_v) */
-            if
-            :: r != 0 ->
-                atomic {                                /*   exchange(pir_v, 0) */
-                    if
-                    :: mapped[i] ->
-#ifdef CHK_W
-                        assert(!closed[i]);             /*   no_write_after_closed */
-#endif
-                        r = pir[i]; pir[i] = 0;
-                        if
-                        :: r != 0 -> pending = pending | BIT(i); colseq[i] = s4cnt[i]
-                        :: else -> skip
-                        fi
-                    :: else -> skip                     /*   zero page: nothing */
-                    fi;
-                    r = 0
+            :: casok ->                                 /*    FUTEX_WAKE, INT_MAX */
+                atomic {
+                    REACHED(3, asleep && (sleepset & BIT(v)));
+                    futex_wake(BIT(v)); casok = false
                 }
             :: else -> skip
             fi
         :: else -> skip
         fi;
-        i++
-    :: else -> i = 0; break
+S8:     atomic { next_post() };   /* S8 return ok */
+        goto nextpost;
+econnreset:
+        atomic { next_post() };                         /* ECONNRESET; the caller goes on */
+nextpost:
+        skip
+    :: else -> break
     od
 }
 
-/* Deliver: while UIF and pending != 0: v = highest set bit; clear it; call the handler.
-   The handler is local to the receiver, so one atomic step. */
-inline deliver()
+/* ================================ receiver ================================ */
+
+/* The receiver's accesses to page v go through its mapping, which Closing replaces by a
+   private zero page at the same address (mmap MAP_FIXED): each access is atomic with
+   respect to that replacement. */
+inline rx_xchg_status(v, val)
 {
-    d_step {
-        i = NV;
-        do
-        :: i > 0 ->
-            i--;
-            if
-            :: pending & BIT(i) ->
-                pending = pending & ~BIT(i);
-                dl[i]++; delseq[i] = colseq[i];         /* handler(v) */
-#ifdef CHK_C
-                assert(dl[i] <= s4cnt[i]);              /* coalescing: never more calls than posts */
+    if
+    :: mapped[v] ->
+#ifdef CHK_W
+        assert(!closed[v]);                             /* no_write_after_closed */
 #endif
+        status[v] = val
+    :: else -> zblocked[v] = (val == BLOCKED);          /* lands on the zero page */
+        REACHED(5, val == BLOCKED)
+    fi
+}
+
+/* Collect, for one v: if v in L and load_relaxed(pir_v) != 0 and exchange(pir_v, 0) != 0,
+   then pending |= 1 << v. One step: only the receiver clears pir and a page has a single
+   bit, so a sender's fetch_or between the load and the exchange changes nothing they
+   see, and a Closing in between only makes the exchange hit the zero page and return 0,
+   which is what the step does when it comes after the Closing. */
+inline collect_v(v)
+{
+    atomic {
+        if
+        :: live[v] && mapped[v] && pir[v] != 0 ->       /* v in L, load_relaxed(pir_v) */
+#ifdef CHK_W
+            assert(!closed[v]);                         /* no_write_after_closed */
+#endif
+            pir[v] = 0;                                 /* exchange(pir_v, 0) != 0 */
+#ifdef CHK_C
+            if                                          /* (already pending: the two posts */
+            :: pending & BIT(v) ->                      /*  coalesce into one call) */
+                assert(posts[v] >= 2); posts[v]--
             :: else -> skip
-            fi
-        :: else -> break
-        od;
-        i = 0
+            fi;
+#endif
+            pending = pending | BIT(v)
+        :: else -> skip                                 /* not in L, or zero page: 0 */
+        fi
     }
 }
 
-/* The model's stand-in for a futex_waitv timeout: a sleep may only time out when the
-   system is quiescent (senders and Dispose done, nothing posted on a live page). A sleep
-   that cannot end otherwise is a stuck sleeper: `timeout` in the monitor, or an invalid
-   end state. */
+inline collect()
+{
+    collect_v(0);
+    collect_v(1)
+}
+
+/* Deliver: while UIF and pending != 0: v = highest set bit; clear it; handler(v).
+   The handler is private to the receiver: one step. */
+inline deliver_v(v)
+{
+    if
+    :: pending & BIT(v) ->
+        pending = pending & ~BIT(v);
+#ifdef CHK_C
+        assert(posts[v] > 0);                           /* coalescing: calls <= posts */
+        posts[v]--;
+#endif
+    :: else -> skip
+    fi
+}
+
+inline deliver()
+{
+    d_step { deliver_v(1); deliver_v(0) }
+}
+
+/* W4 / W9 for one v */
+inline switch_v(v, val)
+{
+    if
+    :: live[v] ->                                       /* v in L */
+        atomic { rx_xchg_status(v, val); lw = lw | BIT(v) }
+    :: else -> skip
+    fi
+}
+inline restore_v(v)
+{
+    atomic {
+        if
+        :: lw & BIT(v) -> rx_xchg_status(v, RUNNING); lw = lw & ~BIT(v)
+        :: else -> skip
+        fi
+    }
+}
+
+/* futex_waitv compare of one watched status word */
+inline compare_v(v)
+{
+    if
+    :: lw & BIT(v) ->
+        if
+        :: mapped[v] -> mism = mism || (status[v] != BLOCKED); sleepset = sleepset | BIT(v);
+            REACHED(7, status[v] == (BLOCKED | ON))
+        :: else -> mism = mism || !zblocked[v];         /* zero page, private futex key */
+            REACHED(9, zblocked[v])
+        fi
+    :: else -> skip
+    fi
+}
+
+/* The model's futex_waitv timeout: a sleep may time out only when the system is
+   quiescent (senders and Dispose done, no post on a live page). A sleep that cannot end
+   otherwise is a stuck sleeper: the monitor's `timeout`, or an invalid end state. */
 #define quiescent (sendersDone == NS && disposerDone && \
                    (!live[0] || pir[0] == 0) && (!live[1] || pir[1] == 0))
 
 active proctype receiver()
 {
-    byte pending, g, lw, i, r, spins;
+    byte pending, g, lw;    /* pending: the receiver's `pending` mask */
     bool mism;
 
 wait:                                                   /* Wait(timeout) is called */
     if
-    :: disposed -> goto gone                            /* ObjectDisposedException */
+    :: disposed -> goto gone                            /*   ObjectDisposedException */
     :: else -> skip
     fi;
-W1: collect();                                          /* W1 Collect; pending: deliver */
+W1: collect();                                          /* W1 Collect; pending: Deliver */
     if
     :: pending != 0 -> deliver(); goto wait
     :: else -> skip
     fi;
-W2: do                                                  /* W2 spin for SpinDuration */
-    :: spins < MAXSPIN ->
-        spins++;
-        collect();
+W2: if                                                  /* W2 spin for SpinDuration: */
+    :: collect();                                       /*    one iteration ... */
         if
-        :: pending != 0 -> spins = 0; deliver(); goto wait
+        :: pending != 0 -> deliver(); goto wait
         :: else -> skip
         fi
-    :: true -> break                                    /*   SpinDuration elapsed */
-    od;
-    spins = 0;
+    :: skip                                             /*    ... or none */
+    fi;
 W3: g = wakeword;                                       /* W3 g = load(wake) */
-W4: i = 0;                                              /* W4 for v in L: */
-    do                                                  /*   exchange(status_v, BLOCKED) */
-    :: i < NV ->
-        if
-        :: live[i] -> rx_xchg_status(i, BLOCKED); lw = lw | BIT(i)
-        :: else -> skip
-        fi;
-        i++
-    :: else -> i = 0; break
-    od;
+W4: switch_v(0, BLOCKED);                               /* W4 for v in L: */
+    switch_v(1, BLOCKED);                               /*    exchange(status_v, BLOCKED) */
 #ifndef BROKEN_NO_RECHECK
 W5: collect();                                          /* W5 Collect after the switch */
 #endif
-W6: if                                                  /* W6 pending or disposed: W9 */
+W6: if                                                  /* W6 pending/disposed: to W9 */
     :: pending != 0 || disposed -> goto W9
     :: else -> skip
     fi;
-W7: atomic {                                            /* W7 futex_waitv: compare all, */
-        mism = (wakeword != g);                         /*   then sleep, as one step */
-        i = 0;
-        do
-        :: i < NV ->
-            if
-            :: lw & BIT(i) ->
-                if
-                :: mapped[i] -> mism = mism || (status[i] != BLOCKED); sleepset = sleepset | BIT(i)
-                :: else -> mism = mism || (zstatus[i] != BLOCKED)  /* private zero page */
-                fi
-            :: else -> skip
-            fi;
-            i++
-        :: else -> i = 0; break
-        od;
+W7: atomic {                                            /* W7 futex_waitv: compare every */
+        mism = (wakeword != g);                         /*    word, sleep if all equal, */
+        REACHED(6, mism);
+        compare_v(0);                                   /*    as one step (the futex hash */
+        compare_v(1);                                   /*    bucket lock) */
         if
         :: !mism -> sleepset = sleepset | WAKEBIT; asleep = true
-        :: else -> sleepset = 0                         /*   value mismatch: return now */
+        :: else -> sleepset = 0                         /*    mismatch: return at once */
         fi;
-        mism = false
+        mism = false; g = 0
     };
-    if
-    :: asleep ->
-        if
-        :: !asleep -> skip                              /*   woken by a FUTEX_WAKE */
-        :: atomic { asleep && quiescent ->              /*   timed out (model: quiescent) */
+    if                                                  /*    asleep until ... */
+    :: atomic { !asleep -> sleepset = 0 }               /*    woken by a FUTEX_WAKE, or */
+                                                        /*    never slept (mismatch) */
+    :: atomic { asleep && quiescent ->                  /*    timed out (model: quiescent) */
 #ifdef CHK_B
-            assert(!disposed);                          /*   no_stuck_after_dispose */
-            assert(!((sleepset & BIT(0)) && closed[0]) && !((sleepset & BIT(1)) && closed[1]));
+        assert(!disposed);                              /*    no_stuck_after_dispose */
+        assert(!((sleepset & BIT(0)) && closed[0]) && !((sleepset & BIT(1)) && closed[1]));
 #endif
-            asleep = false; sleepset = 0 };
-            goto idle                                   /*   W11 timed out: return false */
-        fi
-    :: else -> skip
+        asleep = false; sleepset = 0 };
+        goto idle                                       /*    W11 timed out: return false */
     fi;
-W8: sleepset = 0;                                       /* W8 woken or mismatch: the same */
-W9: i = 0;                                              /* W9 for v in L: */
-    do                                                  /*   exchange(status_v, RUNNING) */
-    :: i < NV ->
-        if
-        :: lw & BIT(i) -> rx_xchg_status(i, RUNNING)
-        :: else -> skip
-        fi;
-        i++
-    :: else -> i = 0; lw = 0; break
-    od;
-W10: collect();                                         /* W10 Collect; pending: deliver */
+                                                        /* W8 woken, mismatch: all the same */
+W9: restore_v(0);                                       /* W9 for v in L: */
+    restore_v(1);                                       /*    exchange(status_v, RUNNING) */
+W10: collect();                                         /* W10 Collect; pending: Deliver */
     if
     :: pending != 0 -> deliver(); goto wait
     :: else -> skip
     fi;
-W11: if                                                 /* W11 disposed: throw; */
-    :: disposed -> goto gone
-    :: else -> goto W3                                  /*   else spurious: back to W3 */
+W11: if                                                 /* W11 disposed: throw; otherwise */
+    :: disposed -> goto gone                            /*    spurious wake-up: to W3 */
+    :: else -> goto W3
     fi;
-idle:                                                   /* Wait returned false: caller stops */
+idle:                                                   /* Wait returned false, caller stops */
+#ifdef CHK_C
+    assert(pending == 0);                               /* (nothing collected and undelivered) */
+#endif
 gone:
     skip
 }
 
 /* ================================ Dispose ================================ */
 
-/* ABI.md 5, "Closing a vector". */
+/* ABI.md 5, "Closing a vector" */
 inline close_vector(v)
 {
     live[v] = false;                                    /* remove v from L */
-    atomic { wakeword++; futex_wake(WAKEBIT) };         /* bump wake, FUTEX_WAKE_PRIVATE */
+    atomic {                                            /* bump wake, FUTEX_WAKE_PRIVATE */
+        wakeword++;
+        REACHED(8, asleep && (sleepset & WAKEBIT));
+        futex_wake(WAKEBIT)
+    };
 #ifndef BROKEN_NO_UNMAP
-    mapped[v] = false;                                  /* replace the mapping: zero page */
+    mapped[v] = false;                                  /* stop touching the page: zero page */
 #endif
     atomic { status[v] = CLOSED; closed[v] = true };    /* exchange(status, CLOSED) */
     futex_wake(BIT(v))                                  /* FUTEX_WAKE, INT_MAX */
 }
 
+/* DISPOSE selects what Dispose does: 0 nothing, 1 close vector 0 (vectors are symmetric),
+   2 the whole receiver; undefined: any of these, chosen nondeterministically. */
 active proctype disposer()
 {
     if
+#if !defined(DISPOSE) || DISPOSE == 0
     :: skip                                             /* nobody disposes */
-    :: close_vector(0)                                  /* dispose of UintrFd 0 */
-    :: close_vector(1)                                  /* dispose of UintrFd 1 */
-    ::                                                  /* dispose of the whole receiver */
+#endif
+#if !defined(DISPOSE) || DISPOSE == 1
+    :: close_vector(0)                                  /* Dispose of UintrFd 0 */
+#endif
+#if !defined(DISPOSE) || DISPOSE == 2
+    ::                                                  /* Dispose of the whole receiver */
 #ifndef BROKEN_DISPOSED_LATE
         disposed = true;
 #endif
@@ -367,52 +412,43 @@ active proctype disposer()
 #ifdef BROKEN_DISPOSED_LATE
         disposed = true;
 #endif
+#endif
     fi;
     disposerDone = true
 }
 
 /* ================================ monitor ================================ */
 
-/* `timeout` is true only when no other process can move: either everything has finished,
-   or the receiver sleeps and nobody is left to wake it. */
+/* `timeout` is true only when no other process can move: all is finished, or the
+   receiver sleeps and nobody is left to wake it. */
 active proctype monitor()
 {
 end_mon:
     timeout ->
     atomic {
 #ifdef CHK_A
-        /* no_lost_wakeup: never asleep for ever while a watched page has a post */
-        assert(!(asleep && (((sleepset & BIT(0)) && pir[0] != 0) ||
-                            ((sleepset & BIT(1)) && pir[1] != 0))));
+        /* no_lost_wakeup: not asleep for ever while a watched (or live) page has a post */
+        assert(!(asleep && ((((sleepset & BIT(0)) || live[0]) && pir[0] != 0) ||
+                            (((sleepset & BIT(1)) || live[1]) && pir[1] != 0))));
 #endif
 #ifdef CHK_B
-        /* no_stuck_after_dispose: never asleep for ever after Dispose or on a closed page */
+        /* no_stuck_after_dispose: not asleep for ever after Dispose or on a closed page */
         assert(!(asleep && (disposed || ((sleepset & BIT(0)) && closed[0]) ||
                                         ((sleepset & BIT(1)) && closed[1]))));
 #endif
 #ifdef CHK_C
-        /* coalescing, at the end: on a page that was never closed every post was collected
-           and delivered after it was made, and there were no more handler calls than
-           successful sends */
-        assert(closed[0] || (delseq[0] == s4cnt[0] && dl[0] <= okcnt[0] && (okcnt[0] == 0 || dl[0] > 0)));
-        assert(closed[1] || (delseq[1] == s4cnt[1] && dl[1] <= okcnt[1] && (okcnt[1] == 0 || dl[1] > 0)));
+        /* coalescing at the end: on a page never closed every post was collected (pir
+           clear; at `idle` the receiver asserts that it delivered all it collected) and
+           every post was followed by a handler call (posts back to 0); there were never
+           more calls than posts (asserted at each call) */
+        assert(closed[0] || (pir[0] == 0 && posts[0] == 0));
+        assert(closed[1] || (pir[1] == 0 && posts[1] == 0));
 #endif
         skip
     }
 }
 
-init
-{
-    atomic {
-        status[0] = RUNNING; status[1] = RUNNING;
-        live[0] = true; live[1] = true;
-        mapped[0] = true; mapped[1] = true;
-        run sender(0);
-        run sender(1)
-    }
-}
-
-/* (d) every post on a page is eventually collected, or the page is closed. */
+/* (d) every post on a page is eventually collected, unless the page is closed */
 ltl posted_collected {
     [] ( ((pir[0] != 0) -> <> (pir[0] == 0 || closed[0])) &&
          ((pir[1] != 0) -> <> (pir[1] == 0 || closed[1])) )

@@ -4,6 +4,7 @@ using Microsoft.Win32.SafeHandles;
 using UintrIpc.Interop;
 using UintrIpc.Peers;
 using UintrIpc.Protocol;
+using static UintrIpc.Protocol.FdMessage;
 
 namespace UintrIpc;
 
@@ -20,11 +21,6 @@ namespace UintrIpc;
 /// </remarks>
 public static class UintrFdPassing
 {
-    private const int HeaderSize = 16;
-    private const uint HeaderMagic = 0x44464955; // "UIFD"
-    private const ushort HeaderVersion = 1;
-    private const ushort KindPlain = 0;
-    private const ushort KindFutexPage = 1;
 
     /// <summary>Sends <paramref name="fd"/> to the peer; the caller keeps its own descriptor.</summary>
     public static void SendUintrFd(this Socket socket, UintrFd fd)
@@ -70,10 +66,10 @@ public static class UintrFdPassing
     private static byte[] Header(ushort kind, int vector)
     {
         var header = new byte[HeaderSize];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, HeaderMagic);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(4), HeaderVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(6), kind);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), (uint)vector);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(MagicOffset), HeaderMagic);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(VersionOffset), HeaderVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(KindOffset), kind);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(VectorOffset), (uint)vector);
         return header;
     }
 
@@ -274,9 +270,10 @@ public static class UintrFdPassing
         /// <summary>Checks the header and hands out the message's one descriptor.</summary>
         public SafeFileDescriptorHandle Accept(byte[] header, ushort kind)
         {
-            if (BinaryPrimitives.ReadUInt32LittleEndian(header) != HeaderMagic || BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(4)) != HeaderVersion)
+            if (BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(MagicOffset)) != HeaderMagic
+                || BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(VersionOffset)) != HeaderVersion)
                 throw Malformed("no UintrIpc descriptor header, version 1");
-            ushort got = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(6));
+            ushort got = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(KindOffset));
             if (got != kind)
                 throw Malformed($"a descriptor of kind {got} where kind {kind} was expected");
             var handle = new SafeFileDescriptorHandle(fds[0]);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
+using UintrIpc.Delivery;
 using UintrIpc.Interop;
-using UintrIpc.Protocol;
 using static UintrIpc.Protocol.VectorPageDescriptor;
 
 namespace UintrIpc;
@@ -19,17 +19,16 @@ public sealed unsafe class UintrReceiver : IDisposable
 {
     private readonly UintrHandler _handler;
     private readonly long _spinTicks;
-    private readonly VectorRegion _region;
+    private readonly IReceiverPath _path;
     private readonly UintrFd?[] _fds = new UintrFd?[VectorCount];
-    // A second mapping of each live page, which Wait never touches: closing writes CL through
-    // it, so a Wait racing the close cannot overwrite CL with RUNNING (see CloseVectorLocked).
-    private readonly SafeMappingHandle?[] _controls = new SafeMappingHandle?[VectorCount];
     private readonly Lock _lock = new();
+    private readonly Func<bool> _beforeSleep;
 
     private ulong _liveMask;          // written under _lock, read without it
     private ulong _pending;           // collected, undelivered; atomic updates (CloseVector races)
     private volatile bool _interruptsEnabled = true;
     private bool _inHandler;          // owner thread only
+    private CancellationToken _waitToken; // owner thread only: the token of the Wait in progress
     private int _owner;               // managed thread id of the thread inside Wait/Poll, or 0
     private int _disposed;
     private bool _released;           // under _lock
@@ -41,9 +40,16 @@ public sealed unsafe class UintrReceiver : IDisposable
     {
         _handler = handler;
         _spinTicks = ToStopwatchTicks(options.SpinDuration);
-        _region = new VectorRegion();
         Pid = Environment.ProcessId;
         Id = (ulong)Random.Shared.NextInt64() ^ ((ulong)Stopwatch.GetTimestamp() << 1);
+        _path = new FutexReceiverPath(Pid, Id);
+        _beforeSleep = () =>
+        {
+            if (Volatile.Read(ref _disposed) != 0 || _waitToken.IsCancellationRequested)
+                return false;
+            _blocks++;
+            return true;
+        };
     }
 
     internal int Pid { get; }
@@ -70,7 +76,7 @@ public sealed unsafe class UintrReceiver : IDisposable
         get
         {
             ThrowIfDisposed();
-            return UintrMode.Futex;
+            return _path.Mode;
         }
     }
 
@@ -92,14 +98,7 @@ public sealed unsafe class UintrReceiver : IDisposable
             lock (_lock)
             {
                 ThrowIfDisposed();
-                ulong onPages = 0;
-                for (ulong m = _liveMask; m != 0; m &= m - 1)
-                {
-                    int vector = BitOperations.TrailingZeroCount(m);
-                    if (Volatile.Read(ref _region.Page(vector).Pir) != 0)
-                        onPages |= 1UL << vector;
-                }
-                return (Volatile.Read(ref _pending) | onPages) & _liveMask;
+                return (Volatile.Read(ref _pending) | _path.Peek(_liveMask)) & _liveMask;
             }
         }
     }
@@ -141,32 +140,11 @@ public sealed unsafe class UintrReceiver : IDisposable
             ThrowIfDisposed();
             if (_fds[vector] is not null)
                 throw new UintrException(Errno.EBUSY, $"Vector {vector} already has a live uintr fd.");
-            SafeFileDescriptorHandle handle = VectorPageFile.Create(vector);
-            SafeMappingHandle control;
-            try
-            {
-                control = SafeMappingHandle.MapShared(handle.Fd, PageSize);
-                try
-                {
-                    _region.MapVector(vector, handle);
-                }
-                catch
-                {
-                    control.Dispose();
-                    throw;
-                }
-            }
-            catch
-            {
-                handle.Dispose();
-                throw;
-            }
-            _region.Page(vector).Initialize(vector, Pid, Id);
+            SafeFileDescriptorHandle handle = _path.OpenVector(vector);
             var fd = new UintrFd(handle, vector, Pid, Id, this);
             _fds[vector] = fd;
-            _controls[vector] = control;
             Volatile.Write(ref _liveMask, _liveMask | (1UL << vector));
-            ReceiverProtocol.Interrupt(_region.WakeWord); // a sleeping Wait starts watching the new page
+            _path.Interrupt(); // a sleeping Wait starts watching the new vector
             return fd;
         }
     }
@@ -247,33 +225,29 @@ public sealed unsafe class UintrReceiver : IDisposable
         using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static state => ((UintrReceiver)state!).InterruptWaiter(), this)
             : default;
-        while (true)
+        _waitToken = cancellationToken;
+        try
         {
-            uint generation = Volatile.Read(ref *_region.WakeWord);              // W3
-            ulong live = Volatile.Read(ref _liveMask);
-            ReceiverProtocol.SetStatus(_region.Slots, live, Blocked);            // W4
-            ulong posted = ReceiverProtocol.Collect(_region.Slots, live);        // W5
-            int woken = -Errno.ETIMEDOUT;
-            bool slept = false;
-            long remainingNs = deadline == long.MaxValue ? -1 : ToNanoseconds(deadline - Stopwatch.GetTimestamp());
-            if (posted == 0 && remainingNs != 0 && !cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposed) == 0)
+            while (true)
             {
-                _blocks++;
-                slept = true;
-                woken = ReceiverProtocol.Sleep(_region.Slots, live, _region.WakeWord, generation, _region.Waiters, remainingNs); // W7
+                uint generation = _path.Generation;                                  // W3
+                long remainingNs = deadline == long.MaxValue ? -1 : ToNanoseconds(deadline - Stopwatch.GetTimestamp());
+                BlockResult result = _path.Block(Volatile.Read(ref _liveMask), generation, remainingNs, _beforeSleep); // W4-W10
+                if (result.WokenByPost)
+                    _wakeups++;
+                AddPosts(result.Posted);
+                if (Deliver() > 0)
+                    return true;
+                ThrowIfInterrupted(cancellationToken);                               // W11
+                if (result.TimedOut || Stopwatch.GetTimestamp() >= deadline)
+                    return false;
+                if (result.WokenByPost)
+                    _spuriousWakeups++;
             }
-            ReceiverProtocol.SetStatus(_region.Slots, live, Running);            // W9
-            AddPosts(posted | ReceiverProtocol.Collect(_region.Slots, Volatile.Read(ref _liveMask))); // W10
-            bool byPage = slept && (woken == -Errno.EAGAIN || (woken >= 0 && woken < BitOperations.PopCount(live)));
-            if (byPage)
-                _wakeups++;
-            if (Deliver() > 0)
-                return true;
-            ThrowIfInterrupted(cancellationToken);                               // W11
-            if (woken == -Errno.ETIMEDOUT || Stopwatch.GetTimestamp() >= deadline)
-                return false;
-            if (byPage)
-                _spuriousWakeups++;
+        }
+        finally
+        {
+            _waitToken = default;
         }
     }
 
@@ -293,9 +267,8 @@ public sealed unsafe class UintrReceiver : IDisposable
                     CloseVectorLocked(vector);
                 }
             }
-            ReceiverProtocol.Interrupt(_region.WakeWord);
+            _path.Interrupt();
         }
-        GC.SuppressFinalize(this);
         // Pairs with Exit's store-then-load: either the thread inside Wait/Poll sees _disposed
         // and releases on its way out, or this sees it gone and releases now.
         Interlocked.MemoryBarrierProcessWide();
@@ -311,7 +284,7 @@ public sealed unsafe class UintrReceiver : IDisposable
             if (_disposed == 0 && ReferenceEquals(_fds[vector], fd))
             {
                 CloseVectorLocked(vector);
-                ReceiverProtocol.Interrupt(_region.WakeWord);
+                _path.Interrupt();
             }
         }
     }
@@ -319,36 +292,10 @@ public sealed unsafe class UintrReceiver : IDisposable
     private void CloseVectorLocked(int vector)
     {
         ulong bit = 1UL << vector;
-        SafeMappingHandle control = _controls[vector]!;
         _fds[vector] = null;
-        _controls[vector] = null;
         Volatile.Write(ref _liveMask, _liveMask & ~bit);
         Interlocked.And(ref _pending, ~bit);
-        // The slot gets a private zero page first, so a Wait racing this on another thread can
-        // no longer store RUNNING over CLOSED; the page is closed through the control mapping.
-        _region.RetireVector(vector);
-        ClosePage(control);
-    }
-
-    private static void ClosePage(SafeMappingHandle control)
-    {
-        var page = new VectorPage(control.Address);
-        Interlocked.Exchange(ref page.Status, ClosedValue);
-        Shim.FutexWake((uint*)Unsafe.AsPointer(ref page.Status), int.MaxValue, shared: true);
-        control.Dispose();
-    }
-
-    /// <summary>
-    /// A receiver dropped without <see cref="Dispose"/> still closes its pages, so its senders
-    /// get ECONNRESET. Runs before the mappings' own (critical) finalizers unmap them.
-    /// </summary>
-    ~UintrReceiver()
-    {
-        foreach (SafeMappingHandle? control in _controls)
-        {
-            if (control is { IsClosed: false })
-                ClosePage(control);
-        }
+        _path.CloseVector(vector);
     }
 
     private static long ToStopwatchTicks(TimeSpan span) =>
@@ -361,7 +308,7 @@ public sealed unsafe class UintrReceiver : IDisposable
 
     private static long AddSaturating(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;
 
-    private void CollectPosts() => AddPosts(ReceiverProtocol.Collect(_region.Slots, Volatile.Read(ref _liveMask)));
+    private void CollectPosts() => AddPosts(_path.Collect(Volatile.Read(ref _liveMask)));
 
     private void AddPosts(ulong posted)
     {
@@ -413,7 +360,7 @@ public sealed unsafe class UintrReceiver : IDisposable
         lock (_lock)
         {
             if (!_released)
-                ReceiverProtocol.Interrupt(_region.WakeWord);
+                _path.Interrupt();
         }
     }
 
@@ -462,7 +409,7 @@ public sealed unsafe class UintrReceiver : IDisposable
             if (_released)
                 return;
             _released = true;
-            _region.Dispose();
+            _path.Dispose();
         }
     }
 

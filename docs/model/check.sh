@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# check.sh -- model-check docs/model/uintr.pml (the delivery protocol of docs/ABI.md)
+# with spin. Runs from any directory, works in a temporary directory, needs spin and gcc.
+# Prints `PASS <name>` or `FAIL <name>` per check, then `model: N passed, M failed`;
+# exits non-zero if any check failed. KEEP=1 keeps the work directory (pan output,
+# trails); it is also kept when a check fails. See README.md for what each check means.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+model="$here/uintr.pml"
+SPIN="${SPIN:-spin}"
+CC="${CC:-gcc}"
+for tool in "$SPIN" "$CC"; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "check.sh: $tool not found" >&2; exit 2; }
+done
+[[ -f "$model" ]] || { echo "check.sh: $model not found" >&2; exit 2; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/uintr-model.XXXXXX")"
+passed=0
+failed=0
+cleanup() {
+    if [[ "${KEEP:-0}" == 1 || $failed -ne 0 ]]; then
+        echo "check.sh: work directory kept: $work" >&2
+    else
+        rm -rf "$work"
+    fi
+}
+trap cleanup EXIT
+
+start=$SECONDS
+
+# check NAME EXPECT PATTERN MODE [spin -D options...]
+#   EXPECT  pass: exhaustive search, no error of any kind, search completed
+#           error: spin must report an error whose `pan:1:` line matches PATTERN (ERE)
+#   MODE    safety: assertions + invalid end states (gcc -DSAFETY, no never claim)
+#           ltl:    the ltl claim posted_collected, acceptance cycles, weak fairness (-f)
+#           ltl-only: as ltl, but assertions ignored (pan -A), to show the claim alone fails
+check() {
+    local name=$1 expect=$2 pattern=$3 mode=$4
+    shift 4
+    local dir="$work/$name" cflags panflags t0 verdict info errline states depth errors
+    mkdir -p "$dir"
+    cp "$model" "$dir/uintr.pml"
+    case $mode in
+        safety)   cflags=(-DSAFETY -DNOCLAIM); panflags=(-m100000 -w24) ;;
+        ltl)      cflags=(-DNFAIR=3);          panflags=(-a -f -m100000 -w24) ;;
+        ltl-only) cflags=(-DNFAIR=3);          panflags=(-a -f -A -m100000 -w24) ;;
+        *) echo "check.sh: bad mode $mode" >&2; exit 2 ;;
+    esac
+    t0=$SECONDS
+    verdict=FAIL
+    info=""
+    if ! (cd "$dir" && "$SPIN" -a "$@" uintr.pml >spin.out 2>&1); then
+        info="spin -a failed: $(tail -n 3 "$dir/spin.out" | tr '\n' ' ')"
+    elif ! (cd "$dir" && "$CC" -O1 -w -DCOLLAPSE "${cflags[@]}" -o pan pan.c >cc.out 2>&1); then
+        info="gcc failed: $(tail -n 3 "$dir/cc.out" | tr '\n' ' ')"
+    else
+        (cd "$dir" && ./pan "${panflags[@]}" >pan.out 2>&1) || true
+        errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' "$dir/pan.out" | tail -n 1)
+        states=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$dir/pan.out" | tail -n 1)
+        depth=$(sed -n 's/.*depth reached \([0-9]*\),.*/\1/p' "$dir/pan.out" | tail -n 1)
+        errline=$(grep -m 1 '^pan:1:' "$dir/pan.out" || true)
+        info="states=${states:-?} depth=${depth:-?} time=$((SECONDS - t0))s"
+        if [[ -z "$errors" ]]; then
+            info="$info; no result from pan: $(tail -n 3 "$dir/pan.out" | tr '\n' ' ')"
+        elif [[ $expect == pass ]]; then
+            if [[ $errors == 0 && -z "$errline" ]] &&
+               ! grep -qE 'max search depth too small|Search not completed|out of memory' "$dir/pan.out"; then
+                verdict=PASS
+            else
+                info="$info; ${errline:-search incomplete}"
+            fi
+        else
+            if [[ $errors != 0 ]] && grep -qE -- "$pattern" <<<"$errline"; then
+                verdict=PASS
+                info="$info; spin found it: ${errline#pan:1: }"
+            else
+                info="$info; expected an error matching /$pattern/, got: ${errline:-none}"
+            fi
+        fi
+    fi
+    echo "$verdict $name  ($info)"
+    if [[ $verdict == PASS ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+# Patterns for the expected errors (the text pan prints for the failing assertion).
+LOST='assertion violated +!\(\(asleep&&\(\(\(\(sleepset&\(1<<0\)\)\|\|live\[0\]\)&&\(pir\[0\]!=0\)'
+reach() { echo "assertion violated +!\(\(\($1==$1\)"; }
+
+# ---- the protocol of ABI.md: every property must hold ----------------------------------
+# (a) no_lost_wakeup, (b) no_stuck_after_dispose, (c) coalescing, no_write_after_closed and
+# no invalid end state, exhaustively, in each Dispose configuration.
+check safety_no_dispose        pass '' safety -DDISPOSE=0
+check safety_close_vector      pass '' safety -DDISPOSE=1 -DNPOST1=1
+check safety_dispose_receiver  pass '' safety -DDISPOSE=2 -DNPOST1=1
+# (d) [] (posted -> <> collected), under weak fairness
+check ltl_posted_collected_no_dispose    pass '' ltl -DDISPOSE=0
+check ltl_posted_collected_close_vector  pass '' ltl -DDISPOSE=1 -DNPOST1=1
+
+# ---- vacuity: the scenarios the properties are about do happen in the model -------------
+check reach_s3_coalesces             error "$(reach 1)" safety -DREACH=1 -DDISPOSE=0
+check reach_s7_cas_fails             error "$(reach 2)" safety -DREACH=2 -DDISPOSE=0
+check reach_s7_wake_wakes_sleeper    error "$(reach 3)" safety -DREACH=3 -DDISPOSE=0
+check reach_w7_sees_on               error "$(reach 7)" safety -DREACH=7 -DDISPOSE=0
+check reach_s6_sees_cl               error "$(reach 4)" safety -DREACH=4 -DDISPOSE=1 -DNPOST1=1
+check reach_w4_writes_zero_page      error "$(reach 5)" safety -DREACH=5 -DDISPOSE=1 -DNPOST1=1
+check reach_w7_sees_wake_change      error "$(reach 6)" safety -DREACH=6 -DDISPOSE=1 -DNPOST1=1
+check reach_close_wake_wakes_sleeper error "$(reach 8)" safety -DREACH=8 -DDISPOSE=1 -DNPOST1=1
+check reach_w7_zero_page_compare     error "$(reach 9)" safety -DREACH=9 -DDISPOSE=1 -DNPOST1=1
+
+# ---- deliberately broken variants: spin must find the error -----------------------------
+check broken_no_recheck            error "$LOST" safety -DBROKEN_NO_RECHECK -DCHK_A -DDISPOSE=0
+check broken_no_recheck_ltl        error 'acceptance cycle' ltl-only -DBROKEN_NO_RECHECK -DDISPOSE=0
+check broken_load_first            error "$LOST" safety -DBROKEN_LOAD_FIRST -DCHK_A -DDISPOSE=0
+check broken_no_unmap              error 'assertion violated +!\(closed\[0\]\)' safety \
+                                         -DBROKEN_NO_UNMAP -DCHK_W -DDISPOSE=1 -DNPOST1=1
+check broken_disposed_late         error 'assertion violated +!\(disposed\)' safety \
+                                         -DBROKEN_DISPOSED_LATE -DCHK_B -DDISPOSE=2 -DNPOST1=1
+
+echo "time: $((SECONDS - start))s"
+echo "model: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

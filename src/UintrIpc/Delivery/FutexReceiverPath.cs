@@ -1,0 +1,128 @@
+using System.Numerics;
+using UintrIpc.Interop;
+using UintrIpc.Protocol;
+using static UintrIpc.Protocol.VectorPageDescriptor;
+
+namespace UintrIpc.Delivery;
+
+/// <summary>The futex path: one sealed vector page per vector, docs/ABI.md sections 1–5.</summary>
+internal sealed unsafe class FutexReceiverPath : IReceiverPath
+{
+    private readonly VectorRegion _region = new();
+    private readonly int _receiverPid;
+    private readonly ulong _receiverId;
+    // A second mapping of each open page, which Block never touches: closing writes CL through
+    // it, so a Block racing the close on another thread cannot store RUNNING over CLOSED.
+    private readonly SafeMappingHandle?[] _controls = new SafeMappingHandle?[VectorCount];
+
+    public FutexReceiverPath(int receiverPid, ulong receiverId)
+    {
+        _receiverPid = receiverPid;
+        _receiverId = receiverId;
+    }
+
+    public UintrMode Mode => UintrMode.Futex;
+
+    public ushort DescriptorKind => FdMessage.KindFutexPage;
+
+    public uint Generation => Volatile.Read(ref *_region.WakeWord);
+
+    public SafeFileDescriptorHandle OpenVector(int vector)
+    {
+        SafeFileDescriptorHandle handle = VectorPageFile.Create(vector);
+        try
+        {
+            SafeMappingHandle control = SafeMappingHandle.MapShared(handle.Fd, PageSize);
+            try
+            {
+                _region.MapVector(vector, handle);
+            }
+            catch
+            {
+                control.Dispose();
+                throw;
+            }
+            _region.Page(vector).Initialize(vector, _receiverPid, _receiverId);
+            _controls[vector] = control;
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    public void CloseVector(int vector)
+    {
+        SafeMappingHandle control = _controls[vector]!;
+        _controls[vector] = null;
+        // The slot gets a private zero page first: from here on Block cannot write the page.
+        _region.RetireVector(vector);
+        ClosePage(control);
+    }
+
+    public ulong Collect(ulong live) => ReceiverProtocol.Collect(_region.Slots, live);
+
+    public ulong Peek(ulong live)
+    {
+        ulong posted = 0;
+        for (ulong m = live; m != 0; m &= m - 1)
+        {
+            int vector = BitOperations.TrailingZeroCount(m);
+            if (Volatile.Read(ref _region.Page(vector).Pir) != 0)
+                posted |= 1UL << vector;
+        }
+        return posted;
+    }
+
+    public BlockResult Block(ulong live, uint generation, long timeoutNs, Func<bool> beforeSleep)
+    {
+        byte* slots = _region.Slots;
+        ReceiverProtocol.SetStatus(slots, live, Blocked);                         // W4
+        ulong posted = ReceiverProtocol.Collect(slots, live);                     // W5
+        int woken = 0;
+        bool slept = posted == 0 && timeoutNs != 0 && beforeSleep();               // W6
+        if (slept)
+            woken = ReceiverProtocol.Sleep(slots, live, _region.WakeWord, generation, _region.Waiters, timeoutNs); // W7
+        ReceiverProtocol.SetStatus(slots, live, Running);                         // W9
+        posted |= ReceiverProtocol.Collect(slots, live);                          // W10
+        bool byPost = slept && (woken == -Errno.EAGAIN || (woken >= 0 && woken < BitOperations.PopCount(live)));
+        return new(posted, slept, byPost, TimedOut: slept ? woken == -Errno.ETIMEDOUT : timeoutNs == 0);
+    }
+
+    public void Interrupt() => ReceiverProtocol.Interrupt(_region.WakeWord);
+
+    /// <summary>Unmaps everything; the receiver calls it once no thread can be inside Block.</summary>
+    public void Dispose()
+    {
+        foreach (SafeMappingHandle? control in _controls)
+        {
+            if (control is not null)
+                ClosePage(control);
+        }
+        _region.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// A receiver dropped without Dispose still closes its pages, so its senders get ECONNRESET.
+    /// Runs before the mappings' own (critical) finalizers unmap them.
+    /// </summary>
+    ~FutexReceiverPath()
+    {
+        foreach (SafeMappingHandle? control in _controls)
+        {
+            if (control is { IsClosed: false })
+                ClosePage(control);
+        }
+    }
+
+    private static void ClosePage(SafeMappingHandle control)
+    {
+        var page = new VectorPage(control.Address);
+        Interlocked.Exchange(ref page.Status, ClosedValue);
+        Shim.FutexWake((uint*)Unsafe.AsPointer(ref page.Status), int.MaxValue, shared: true);
+        control.Dispose();
+    }
+}

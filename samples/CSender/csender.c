@@ -32,16 +32,21 @@
 #define ST_SN (1u << 1)
 #define ST_CL (1u << 2)
 
-struct vector_page {
-    uint32_t status;
-    uint32_t ndst;
-    uint64_t pir;
+/* The header, in cache line 0 at offset 16. */
+struct page_header {
     uint64_t magic;
     uint32_t version;
     uint32_t vector;
     uint32_t receiver_pid;
-    uint32_t reserved0;
+    uint32_t upid_offset; /* 64 * vector: the UPID is in cache line `vector` */
     uint64_t receiver_id;
+};
+
+/* The UPID, at upid_offset. */
+struct upid {
+    uint32_t status;
+    uint32_t ndst;
+    uint64_t pir;
 };
 
 /* Section 10: the fd header. */
@@ -99,7 +104,7 @@ static int receive_fd(int sock, struct fd_header *header)
 }
 
 /* Section 4, S1-S8. Returns 0, or -ECONNRESET when the receiver has closed the vector. */
-static int send_uipi(struct vector_page *p, uint32_t vector)
+static int send_uipi(struct upid *p, uint32_t vector)
 {
     uint64_t bit = 1ull << vector;
     uint32_t s = __atomic_load_n(&p->status, __ATOMIC_RELAXED);        /* S1 */
@@ -146,22 +151,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "csender: the descriptor is not a sealed vector page\n");
         return 2;
     }
-    struct vector_page *page = mmap(NULL, PAGE_SIZE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char *page = mmap(NULL, PAGE_SIZE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (page == MAP_FAILED)
         die("mmap");
-    uint32_t vector = page->vector;
-    if (page->magic != UINTR_MAGIC || page->version != UINTR_VERSION || vector >= 64) {
+    const struct page_header *header_fields = (const struct page_header *)(page + 16);
+    uint32_t vector = header_fields->vector;
+    if (header_fields->magic != UINTR_MAGIC || header_fields->version != UINTR_VERSION || vector >= 64 ||
+        header_fields->upid_offset != 64 * vector) {
         fprintf(stderr, "csender: the page is not a version-1 UintrIpc page\n");
         return 2;
     }
+    struct upid *upid = (struct upid *)(page + header_fields->upid_offset);
 
     for (long i = 0; i < count; i++) {
-        if (send_uipi(page, vector) < 0) {
+        if (send_uipi(upid, vector) < 0) {
             fprintf(stderr, "csender: vector %u was closed by its receiver\n", vector);
             return 3;
         }
     }
-    printf("csender: posted vector %u %ld times to receiver pid %u\n", vector, count, page->receiver_pid);
+    printf("csender: posted vector %u %ld times to receiver pid %u\n", vector, count, header_fields->receiver_pid);
     munmap(page, PAGE_SIZE_BYTES);
     close(fd);
     close(sock);

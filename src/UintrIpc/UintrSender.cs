@@ -10,7 +10,7 @@ namespace UintrIpc;
 /// </summary>
 public sealed class UintrSender : IDisposable
 {
-    private readonly VectorPage _page;
+    private readonly Upid _upid;
     private readonly ulong _pirBit;
     private readonly int _index;
     private readonly int _vector;
@@ -21,10 +21,10 @@ public sealed class UintrSender : IDisposable
     private const int ReceiverGone = 1;
     private const int Disposed = 2;
 
-    private UintrSender(int index, VectorPage page, int vector)
+    private UintrSender(int index, Upid upid, int vector)
     {
         _index = index;
-        _page = page;
+        _upid = upid;
         _vector = vector;
         _pirBit = 1UL << vector;
     }
@@ -45,7 +45,7 @@ public sealed class UintrSender : IDisposable
         SafeFileDescriptorHandle? pidfd = fd.ReceiverPidfd;
         if (pidfd is not null && ProcessWatcher.HasExited(pidfd))
             throw ReceiverDied(fd.Vector);
-        UintrSender sender = Uitt.Register(fd, static (index, page, vector) => new UintrSender(index, page, vector));
+        UintrSender sender = Uitt.Register(fd, static (index, upid, vector) => new UintrSender(index, upid, vector));
         if (pidfd is not null)
             sender._watch = ProcessWatcher.Watch(pidfd, sender.OnReceiverExit);
         return sender;
@@ -103,7 +103,7 @@ public sealed class UintrSender : IDisposable
 
     private void Post()
     {
-        if (!SenderProtocol.Post(_page, _pirBit))
+        if (!SenderProtocol.Post(_upid, _pirBit))
             throw new UintrException(Errno.ECONNRESET, $"Vector {_vector} was closed by its receiver.");
     }
 
@@ -113,7 +113,7 @@ public sealed class UintrSender : IDisposable
         if (Interlocked.Exchange(ref _state, Disposed) == Disposed)
             return;
         _watch?.Dispose();
-        Uitt.Unregister(_index, _page);
+        Uitt.Unregister(_index);
     }
 
     private void OnReceiverExit() => Interlocked.CompareExchange(ref _state, ReceiverGone, Registered);

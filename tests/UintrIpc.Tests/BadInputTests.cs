@@ -166,6 +166,19 @@ public sealed unsafe class BadInputTests
         AssertRejectedAndKept(Libc.CreateMemfd(4096, page, Seals));
     }
 
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(64u * 5)]
+    [InlineData(4096u)]
+    [InlineData(uint.MaxValue)]
+    public void FromFileDescriptor_of_a_page_whose_upid_offset_is_not_64_times_its_vector_fails(uint upidOffset)
+    {
+        // A sender trusting the offset could be sent to write anywhere in (or past) the page.
+        byte[] page = ValidHeader(4);
+        BitConverter.TryWriteBytes(page.AsSpan(36), upidOffset);
+        AssertRejectedAndKept(Libc.CreateMemfd(4096, page, Seals));
+    }
+
     [Fact]
     public void FromFileDescriptor_of_a_write_sealed_page_fails()
     {
@@ -216,11 +229,14 @@ public sealed unsafe class BadInputTests
         var page = new byte[size];
         if (size < 48)
             return page;
-        BitConverter.TryWriteBytes(page.AsSpan(0), 0x00EC0002u);            // RUNNING
+        int upid = 64 * (int)Math.Min(vector, 63u);                        // the UPID is in cache line `vector`
+        if (upid + 4 <= size)
+            BitConverter.TryWriteBytes(page.AsSpan(upid), 0x00EC0002u);    // RUNNING
         BitConverter.TryWriteBytes(page.AsSpan(16), 0x43504952544E4955UL);   // "UINTRIPC"
         BitConverter.TryWriteBytes(page.AsSpan(24), 1u);
         BitConverter.TryWriteBytes(page.AsSpan(28), vector);
         BitConverter.TryWriteBytes(page.AsSpan(32), (uint)Environment.ProcessId);
+        BitConverter.TryWriteBytes(page.AsSpan(36), 64 * vector);            // upid_offset
         BitConverter.TryWriteBytes(page.AsSpan(40), 0x1122334455667788UL);
         return page;
     }

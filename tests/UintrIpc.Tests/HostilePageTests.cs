@@ -32,6 +32,7 @@ public sealed unsafe class HostilePageTests
         using UintrFd hostileFd = receiver.CreateFd(Hostile), honestFd = receiver.CreateFd(Honest), idleFd = receiver.CreateFd(Idle);
         using var honestSender = UintrSender.Register(honestFd);
         nint page = Libc.MapPage(hostileFd.FileDescriptor);
+        nint upid = page + (64 * Hostile); // ABI section 2: vector v's UPID is in cache line v
         bool stop = false;
         try
         {
@@ -44,9 +45,9 @@ public sealed unsafe class HostilePageTests
                 {
                     rng.NextBytes(bytes);
                     // And the values a targeted attack would pick for status and pir.
-                    var words = new Span<uint>((void*)page, 4);
+                    var words = new Span<uint>((void*)upid, 4);
                     words[0] = (passes % 5) switch { 0 => 0x00EB0000u, 1 => 0x00EB0001u, 2 => 0x00000006u, 3 => 0u, _ => 0xFFFFFFFFu };
-                    *(ulong*)(page + 8) = passes % 2 == 0 ? ulong.MaxValue : 1UL << Honest;
+                    *(ulong*)(upid + 8) = passes % 2 == 0 ? ulong.MaxValue : 1UL << Honest;
                     passes++;
                 }
                 return passes;
@@ -79,7 +80,7 @@ public sealed unsafe class HostilePageTests
 
         // The hostile page still posts only its own vector, and the receiver stays whole.
         new Span<byte>((void*)page, 4096).Clear();
-        *(ulong*)(page + 8) = ulong.MaxValue;
+        *(ulong*)(upid + 8) = ulong.MaxValue;
         receiver.Poll();
         Assert.Equal(0UL, receiver.PendingVectors);
         Assert.Empty(foreign);
@@ -95,11 +96,12 @@ public sealed unsafe class HostilePageTests
         using var receiver = UintrReceiver.Register(recorder.Handler);
         using UintrFd fd = receiver.CreateFd(Hostile), other = receiver.CreateFd(Honest);
         nint page = Libc.MapPage(fd.FileDescriptor);
+        nint upid = page + (64 * Hostile);
         try
         {
             foreach (ulong pir in new[] { 1UL << Honest, 1UL << 63, ulong.MaxValue, 1UL })
             {
-                *(ulong*)(page + 8) = pir;
+                *(ulong*)(upid + 8) = pir;
                 Assert.Equal(Bits.Of(Hostile), receiver.PendingVectors);
                 Assert.Equal(1, receiver.Poll());
             }
@@ -166,7 +168,7 @@ public sealed unsafe class HostilePageTests
             {
                 var timeout = new Futex.Timespec { Seconds = 0, Nanoseconds = 5_000_000 };
                 while (!Volatile.Read(ref stop))
-                    Futex.Wait((uint*)page, 0x00EB0000u, &timeout);
+                    Futex.Wait((uint*)(page + (64 * Hostile)), 0x00EB0000u, &timeout);
             }, "thief");
             int done = 0;
             var waiter = TestThread.Start(() =>

@@ -5,6 +5,9 @@ public sealed unsafe class PageLayoutTests
 {
     private const uint Running = 0x00EC0002, Blocked = 0x00EB0000, Closed = 0x00000006;
 
+    /// <summary>Vector v's UPID is in cache line v of its page (ABI section 2).</summary>
+    private static nint Upid(nint page, int vector) => page + (64 * vector);
+
     [Fact]
     public void A_created_fd_is_a_sealed_close_on_exec_page_with_the_abi_header()
     {
@@ -20,16 +23,20 @@ public sealed unsafe class PageLayoutTests
         nint page = Libc.MapPage(fd.FileDescriptor);
         try
         {
-            Assert.Equal(Running, *(uint*)page);
-            Assert.Equal(0u, *(uint*)(page + 4));                          // ndst
-            Assert.Equal(0UL, *(ulong*)(page + 8));                        // pir
+            nint upid = Upid(page, 42);
+            Assert.Equal(64 * 42, (int)(upid - page));
+            Assert.Equal(Running, *(uint*)upid);
+            Assert.Equal(0u, *(uint*)(upid + 4));                          // ndst
+            Assert.Equal(0UL, *(ulong*)(upid + 8));                        // pir
             Assert.Equal(0x43504952544E4955UL, *(ulong*)(page + 16));      // "UINTRIPC"
             Assert.Equal("UINTRIPC", System.Text.Encoding.ASCII.GetString(new ReadOnlySpan<byte>((void*)(page + 16), 8)));
             Assert.Equal(1u, *(uint*)(page + 24));                         // version
             Assert.Equal(42u, *(uint*)(page + 28));                        // vector
             Assert.Equal((uint)Environment.ProcessId, *(uint*)(page + 32)); // receiver_pid
-            Assert.Equal(0u, *(uint*)(page + 36));                         // reserved0
-            Assert.True(new ReadOnlySpan<byte>((void*)(page + 48), 4096 - 48).IndexOfAnyExcept((byte)0) < 0, "the reserved area is not zero");
+            Assert.Equal(64u * 42, *(uint*)(page + 36));                    // upid_offset
+            Assert.True(new ReadOnlySpan<byte>((void*)page, 16).IndexOfAnyExcept((byte)0) < 0, "bytes 0-15 are not zero");
+            Assert.True(new ReadOnlySpan<byte>((void*)(page + 48), (int)(upid - page) - 48).IndexOfAnyExcept((byte)0) < 0, "the reserved area before the UPID is not zero");
+            Assert.True(new ReadOnlySpan<byte>((void*)(upid + 16), 4096 - (int)(upid - page) - 16).IndexOfAnyExcept((byte)0) < 0, "the reserved area after the UPID is not zero");
         }
         finally
         {
@@ -66,22 +73,23 @@ public sealed unsafe class PageLayoutTests
         UintrFd fd = receiver.CreateFd(3);
         int copy = Libc.Dup(fd.FileDescriptor);
         nint page = Libc.MapPage(copy);
+        nint upid = Upid(page, 3);
         try
         {
             using var sender = UintrSender.Register(fd);
             var waiter = TestThread.Start(() => receiver.Wait(Until.Hang));
             Until.Blocked(receiver);
-            uint asleep = Volatile.Read(ref *(uint*)page);
+            uint asleep = Volatile.Read(ref *(uint*)upid);
             sender.Send();
             Assert.True(waiter.Result());
             Assert.Equal(Blocked, asleep); // only a sender sets ON, and none had sent yet
-            Assert.Equal(Running, Volatile.Read(ref *(uint*)page));
-            Assert.Equal(0UL, Volatile.Read(ref *(ulong*)(page + 8)));
+            Assert.Equal(Running, Volatile.Read(ref *(uint*)upid));
+            Assert.Equal(0UL, Volatile.Read(ref *(ulong*)(upid + 8)));
 
             fd.Dispose();
-            Assert.Equal(Closed, Volatile.Read(ref *(uint*)page));
+            Assert.Equal(Closed, Volatile.Read(ref *(uint*)upid));
             receiver.Dispose();
-            Assert.Equal(Closed, Volatile.Read(ref *(uint*)page));
+            Assert.Equal(Closed, Volatile.Read(ref *(uint*)upid));
         }
         finally
         {
@@ -100,8 +108,8 @@ public sealed unsafe class PageLayoutTests
         try
         {
             receiver.Dispose();
-            foreach (nint page in pages)
-                Assert.Equal(Closed, Volatile.Read(ref *(uint*)page));
+            for (int i = 0; i < fds.Length; i++)
+                Assert.Equal(Closed, Volatile.Read(ref *(uint*)Upid(pages[i], new[] { 0, 31, 63 }[i])));
         }
         finally
         {
@@ -125,12 +133,13 @@ public sealed unsafe class PageLayoutTests
                 long blocks = receiver.Statistics.Blocks;
                 var waiter = TestThread.Start(() => receiver.Wait(Until.Hang));
                 Until.Blocked(receiver, blocks);
-                ref uint status = ref *(uint*)page;
+                nint upid = page + (nint)(*(uint*)(page + 36));                  // upid_offset
+                ref uint status = ref *(uint*)upid;
                 Assert.Equal(0u, Volatile.Read(ref status) & 4);                // S1, S2
-                Interlocked.Or(ref *(ulong*)(page + 8), 1UL << 17);             // S4
+                Interlocked.Or(ref *(ulong*)(upid + 8), 1UL << 17);             // S4
                 uint s = Volatile.Read(ref status);                              // S5
                 if ((s & 7) == 0 && Interlocked.CompareExchange(ref status, s | 1, s) == s)
-                    Futex.WakeAll((uint*)page);                                  // S7
+                    Futex.WakeAll((uint*)upid);                                  // S7
                 Assert.True(waiter.Result());
             }
             Assert.Equal(200, recorder.Count(17));

@@ -123,9 +123,10 @@ public sealed class StatisticsTests
             var waiter = TestThread.Start(() => receiver.Wait(Until.Hang));
             Until.Blocked(receiver);
             // Another holder sets ON and wakes the word without posting anything.
-            ref uint status = ref *(uint*)page;
+            nint upid = page + 64; // vector 1's UPID is in cache line 1 (ABI section 2)
+            ref uint status = ref *(uint*)upid;
             Assert.Equal(0x00EB0000u, Interlocked.CompareExchange(ref status, 0x00EB0001u, 0x00EB0000u));
-            Futex.WakeAll((uint*)page);
+            Futex.WakeAll((uint*)upid);
             Until.Blocked(receiver, 1);
             Assert.False(waiter.IsFinished);
             sender.Send();

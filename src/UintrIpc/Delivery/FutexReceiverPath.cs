@@ -59,7 +59,7 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath
         _controls[vector] = null;
         // The slot gets a private zero page first: from here on Block cannot write the page.
         _region.RetireVector(vector);
-        ClosePage(control);
+        ClosePage(control, vector);
     }
 
     public ulong Collect(ulong live) => ReceiverProtocol.Collect(_region.Slots, live);
@@ -70,7 +70,7 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath
         for (ulong m = live; m != 0; m &= m - 1)
         {
             int vector = BitOperations.TrailingZeroCount(m);
-            if (Volatile.Read(ref _region.Page(vector).Pir) != 0)
+            if (Volatile.Read(ref _region.Page(vector).UpidOf(vector).Pir) != 0)
                 posted |= 1UL << vector;
         }
         return posted;
@@ -96,10 +96,10 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath
     /// <summary>Unmaps everything; the receiver calls it once no thread can be inside Block.</summary>
     public void Dispose()
     {
-        foreach (SafeMappingHandle? control in _controls)
+        for (int vector = 0; vector < VectorCount; vector++)
         {
-            if (control is not null)
-                ClosePage(control);
+            if (_controls[vector] is { } control)
+                ClosePage(control, vector);
         }
         _region.Dispose();
         GC.SuppressFinalize(this);
@@ -111,18 +111,18 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath
     /// </summary>
     ~FutexReceiverPath()
     {
-        foreach (SafeMappingHandle? control in _controls)
+        for (int vector = 0; vector < VectorCount; vector++)
         {
-            if (control is { IsClosed: false })
-                ClosePage(control);
+            if (_controls[vector] is { IsClosed: false } control)
+                ClosePage(control, vector);
         }
     }
 
-    private static void ClosePage(SafeMappingHandle control)
+    private static void ClosePage(SafeMappingHandle control, int vector)
     {
-        var page = new VectorPage(control.Address);
-        Interlocked.Exchange(ref page.Status, ClosedValue);
-        Shim.FutexWake((uint*)Unsafe.AsPointer(ref page.Status), int.MaxValue, shared: true);
+        Upid upid = new VectorPage(control.Address).UpidOf(vector);
+        Interlocked.Exchange(ref upid.Status, ClosedValue);
+        Shim.FutexWake((uint*)Unsafe.AsPointer(ref upid.Status), int.MaxValue, shared: true);
         control.Dispose();
     }
 }

@@ -11,20 +11,21 @@ internal static unsafe class ReceiverProtocol
     /// <returns>The vectors that had been posted.</returns>
     public static ulong Collect(byte* slots, ulong live)
     {
-        // A branch-free pass first: nothing posted (the common Poll) costs one load a vector.
-        ulong any = 0;
-        for (ulong m = live; m != 0; m &= m - 1)
-            any |= Volatile.Read(ref Pir(slots, BitOperations.TrailingZeroCount(m)));
-        if (any == 0)
-            return 0;
-
-        ulong posted = 0;
+        // Loads only, first: nothing posted (the common Poll) costs one load a vector, and a
+        // hit exchanges just the pages that had something.
+        ulong seen = 0;
         for (ulong m = live; m != 0; m &= m - 1)
         {
             int vector = BitOperations.TrailingZeroCount(m);
-            ref ulong pir = ref Pir(slots, vector);
+            if (Volatile.Read(ref Pir(slots, vector)) != 0)
+                seen |= 1UL << vector;
+        }
+        ulong posted = 0;
+        for (ulong m = seen; m != 0; m &= m - 1)
+        {
+            int vector = BitOperations.TrailingZeroCount(m);
             // Any non-zero value is one post of this slot's vector: the page's bits are untrusted.
-            if (Volatile.Read(ref pir) != 0 && Interlocked.Exchange(ref pir, 0) != 0)
+            if (Interlocked.Exchange(ref Pir(slots, vector), 0) != 0)
                 posted |= 1UL << vector;
         }
         return posted;
@@ -34,7 +35,7 @@ internal static unsafe class ReceiverProtocol
     public static void SetStatus(byte* slots, ulong live, uint value)
     {
         for (ulong m = live; m != 0; m &= m - 1)
-            Interlocked.Exchange(ref *(uint*)(slots + (BitOperations.TrailingZeroCount(m) * PageSize) + StatusOffset), value);
+            Interlocked.Exchange(ref Status(slots, BitOperations.TrailingZeroCount(m)), value);
     }
 
     /// <summary>
@@ -50,7 +51,7 @@ internal static unsafe class ReceiverProtocol
             waiters[count++] = new Shim.FutexWaiter
             {
                 Value = Blocked,
-                Address = (ulong)(slots + (BitOperations.TrailingZeroCount(m) * PageSize) + StatusOffset),
+                Address = (ulong)Unsafe.AsPointer(ref Status(slots, BitOperations.TrailingZeroCount(m))),
                 Flags = Shim.FUTEX2_SIZE_U32, // shared: senders in other processes wake it
             };
         }
@@ -70,5 +71,9 @@ internal static unsafe class ReceiverProtocol
         Shim.FutexWake(wakeWord, int.MaxValue, shared: false);
     }
 
-    private static ref ulong Pir(byte* slots, int vector) => ref *(ulong*)(slots + (vector * PageSize) + PirOffset);
+    private static byte* Upid(byte* slots, int vector) => slots + (vector * PageSize) + UpidOffset(vector);
+
+    private static ref uint Status(byte* slots, int vector) => ref *(uint*)(Upid(slots, vector) + StatusOffset);
+
+    private static ref ulong Pir(byte* slots, int vector) => ref *(ulong*)(Upid(slots, vector) + PirOffset);
 }

@@ -7,10 +7,10 @@ internal static unsafe class SenderProtocol
 {
     /// <summary>Posts <paramref name="pirBit"/> on the page; false when the page is closed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Post(VectorPage page, ulong pirBit)
+    public static bool Post(Upid upid, ulong pirBit)
     {
-        ref uint status = ref page.Status;
-        ref ulong pir = ref page.Pir;
+        ref uint status = ref upid.Status;
+        ref ulong pir = ref upid.Pir;
         if ((Volatile.Read(ref status) & Closed) != 0)                        // S1, S2
             return false;
         if ((Volatile.Read(ref pir) & pirBit) != 0)                           // S3: coalesced

@@ -27,7 +27,7 @@ internal static unsafe class Uitt
         (uint)index < Capacity ? Volatile.Read(ref s_entries[index]) : null;
 
     /// <summary>Maps <paramref name="fd"/>'s page into a free slot and records the sender made for it.</summary>
-    public static UintrSender Register(UintrFd fd, Func<int, VectorPage, int, UintrSender> create)
+    public static UintrSender Register(UintrFd fd, Func<int, Upid, int, UintrSender> create)
     {
         SafeFileDescriptorHandle handle = fd.Handle;
         var identity = VectorPageFile.Identity(handle);
@@ -46,9 +46,11 @@ internal static unsafe class Uitt
             {
                 if (page.DescribeHeaderProblem() is { } problem)
                     throw new UintrException(Errno.EOPNOTSUPP, $"The descriptor's page is not a uintr page: {problem}.");
-                if (page.IsClosed)
-                    throw new UintrException(Errno.ECONNRESET, $"Vector {page.VectorField} was closed by its receiver.");
-                UintrSender sender = create(index, page, (int)page.VectorField);
+                int vector = (int)page.VectorField;
+                Upid upid = page.UpidOf(vector);
+                if (upid.IsClosed)
+                    throw new UintrException(Errno.ECONNRESET, $"Vector {vector} was closed by its receiver.");
+                UintrSender sender = create(index, upid, vector);
                 s_indexByPage.Add(identity, index);
                 Volatile.Write(ref s_entries[index], sender);
                 return sender;
@@ -62,7 +64,7 @@ internal static unsafe class Uitt
     }
 
     /// <summary>Frees <paramref name="index"/>; sends through it afterwards reach a private zero page.</summary>
-    public static void Unregister(int index, VectorPage page)
+    public static void Unregister(int index)
     {
         lock (s_lock)
         {
@@ -75,7 +77,7 @@ internal static unsafe class Uitt
                     break;
                 }
             }
-            Retire(page.Address);
+            Retire(s_slots!.Address + ((long)index * PageSize));
         }
     }
 

@@ -2,14 +2,10 @@ using static UintrIpc.Protocol.VectorPageDescriptor;
 
 namespace UintrIpc.Protocol;
 
-/// <summary>Typed access to the fields of one mapped vector page.</summary>
+/// <summary>Typed access to the header of one mapped vector page.</summary>
 internal readonly unsafe struct VectorPage(byte* address)
 {
     public byte* Address { get; } = address;
-
-    public ref uint Status => ref *(uint*)(Address + StatusOffset);
-
-    public ref ulong Pir => ref *(ulong*)(Address + PirOffset);
 
     public ulong MagicField => Volatile.Read(ref *(ulong*)(Address + MagicOffset));
 
@@ -19,22 +15,23 @@ internal readonly unsafe struct VectorPage(byte* address)
 
     public uint ReceiverPid => Volatile.Read(ref *(uint*)(Address + ReceiverPidOffset));
 
+    public uint UpidOffsetField => Volatile.Read(ref *(uint*)(Address + UpidOffsetOffset));
+
     public ulong ReceiverId => Volatile.Read(ref *(ulong*)(Address + ReceiverIdOffset));
 
-    public bool IsClosed => (Volatile.Read(ref Status) & Closed) != 0;
+    /// <summary>The UPID of <paramref name="vector"/>: the receiver's own record, never the page's.</summary>
+    public Upid UpidOf(int vector) => new(Address + UpidOffset(vector));
 
-    /// <summary>Writes a fresh page's header and puts it in the <see cref="Running"/> state.</summary>
+    /// <summary>Writes a fresh page's header and puts its UPID in the <see cref="Running"/> state.</summary>
     public void Initialize(int vector, int receiverPid, ulong receiverId)
     {
-        *(uint*)(Address + NdstOffset) = 0;
         *(ulong*)(Address + MagicOffset) = Magic;
         *(uint*)(Address + VersionOffset) = AbiVersion;
         *(uint*)(Address + VectorOffset) = (uint)vector;
         *(uint*)(Address + ReceiverPidOffset) = (uint)receiverPid;
-        *(uint*)(Address + Reserved0Offset) = 0;
+        *(uint*)(Address + UpidOffsetOffset) = (uint)UpidOffset(vector);
         *(ulong*)(Address + ReceiverIdOffset) = receiverId;
-        Volatile.Write(ref Pir, 0);
-        Interlocked.Exchange(ref Status, Running);
+        UpidOf(vector).Initialize();
     }
 
     /// <summary>Checks the header a sender must check before posting (ABI section 4).</summary>
@@ -46,6 +43,27 @@ internal readonly unsafe struct VectorPage(byte* address)
             return $"the page has ABI version {VersionField}, this runtime speaks {AbiVersion}";
         if (VectorField >= VectorCount)
             return $"the page names vector {VectorField}, outside 0..63";
+        if (UpidOffsetField != UpidOffset((int)VectorField))
+            return $"the page puts vector {VectorField}'s UPID at offset {UpidOffsetField}, not {UpidOffset((int)VectorField)}";
         return null;
+    }
+}
+
+/// <summary>One User Posted Interrupt Descriptor on a vector page (ABI section 2).</summary>
+internal readonly unsafe struct Upid(byte* address)
+{
+    public byte* Address { get; } = address;
+
+    public ref uint Status => ref *(uint*)(Address + StatusOffset);
+
+    public ref ulong Pir => ref *(ulong*)(Address + PirOffset);
+
+    public bool IsClosed => (Volatile.Read(ref Status) & Closed) != 0;
+
+    public void Initialize()
+    {
+        *(uint*)(Address + NdstOffset) = 0;
+        Volatile.Write(ref Pir, 0);
+        Interlocked.Exchange(ref Status, Running);
     }
 }

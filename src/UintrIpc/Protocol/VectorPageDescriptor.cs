@@ -8,18 +8,23 @@ internal static class VectorPageDescriptor
 {
     internal const int PageSize = 4096;
 
-    // UPID, hardware layout.
+    internal const int CacheLineSize = 64;
+
+    // The UPID (hardware layout) of vector v is at UpidOffset(v); these are relative to it.
     internal const int StatusOffset = 0;
     internal const int NdstOffset = 4;
     internal const int PirOffset = 8;
 
-    // Runtime header.
+    // Runtime header, cache line 0.
     internal const int MagicOffset = 16;
     internal const int VersionOffset = 24;
     internal const int VectorOffset = 28;
     internal const int ReceiverPidOffset = 32;
-    internal const int Reserved0Offset = 36;
+    internal const int UpidOffsetOffset = 36;
     internal const int ReceiverIdOffset = 40;
+
+    /// <summary>Vector <paramref name="vector"/>'s UPID is in cache line <paramref name="vector"/>: 64 vectors, 64 L1 sets.</summary>
+    internal static int UpidOffset(int vector) => vector * CacheLineSize;
 
     internal const ulong Magic = 0x43504952544E4955; // "UINTRIPC" in memory order
     internal const uint AbiVersion = 1;

@@ -21,8 +21,9 @@ public sealed class UintrFd : IDisposable
     private int _disposed;
 
     internal UintrFd(SafeFileDescriptorHandle handle, int vector, int receiverPid, ulong receiverId, UintrReceiver? receiver,
-        SafeFileDescriptorHandle? receiverPidfd = null)
+        SafeFileDescriptorHandle? receiverPidfd = null, ushort kind = FdMessage.KindFutexPage)
     {
+        Kind = kind;
         ReceiverPidfd = receiverPidfd;
         _handle = handle;
         _vector = vector;
@@ -67,6 +68,19 @@ public sealed class UintrFd : IDisposable
     internal int ReceiverPidUnchecked { get; }
 
     internal ulong ReceiverId { get; }
+
+    /// <summary>What the descriptor is: a futex-path vector page or a kernel uintr_fd (docs/ABI.md section 10).</summary>
+    internal ushort Kind { get; }
+
+    /// <summary>The delivery path of the receiver this descriptor posts to.</summary>
+    public UintrMode Mode
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return Kind == FdMessage.KindNative ? UintrMode.Native : UintrMode.Futex;
+        }
+    }
 
     /// <summary>A pidfd of the receiving process when it handed this descriptor over a socket itself.</summary>
     internal SafeFileDescriptorHandle? ReceiverPidfd { get; }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
 using UintrIpc.Interop;
+using UintrIpc.Native;
 using UintrIpc.Peers;
 using UintrIpc.Protocol;
 using static UintrIpc.Protocol.FdMessage;
@@ -26,23 +27,23 @@ public static class UintrFdPassing
     public static void SendUintrFd(this Socket socket, UintrFd fd)
     {
         ArgumentNullException.ThrowIfNull(fd);
-        SendDescriptor(socket, fd.Handle, Header(KindFutexPage, fd.Vector));
+        SendDescriptor(socket, fd.Handle, Header(fd.Kind, fd.Vector));
     }
 
     /// <summary>Receives a uintr fd sent with <see cref="SendUintrFd"/>; blocks until one arrives.</summary>
     public static UintrFd ReceiveUintrFd(this Socket socket) =>
-        AcceptUintrFd(socket, ReceiveDescriptor(socket, KindFutexPage));
+        AcceptUintrFd(socket, ReceiveDescriptor(socket, uintr: true));
 
     /// <summary>Sends <paramref name="fd"/> without blocking a thread while the socket is full.</summary>
     public static ValueTask SendUintrFdAsync(this Socket socket, UintrFd fd, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fd);
-        return SendDescriptorAsync(socket, fd.Handle, Header(KindFutexPage, fd.Vector), cancellationToken);
+        return SendDescriptorAsync(socket, fd.Handle, Header(fd.Kind, fd.Vector), cancellationToken);
     }
 
     /// <summary>Receives a uintr fd without blocking a thread while none has arrived.</summary>
     public static async ValueTask<UintrFd> ReceiveUintrFdAsync(this Socket socket, CancellationToken cancellationToken = default) =>
-        AcceptUintrFd(socket, await ReceiveDescriptorAsync(socket, KindFutexPage, cancellationToken).ConfigureAwait(false));
+        AcceptUintrFd(socket, await ReceiveDescriptorAsync(socket, uintr: true, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
     /// Sends any descriptor (an eventfd, a pipe end, a memfd), e.g. to compare UintrIpc with
@@ -57,7 +58,7 @@ public static class UintrFdPassing
     /// <summary>Receives a descriptor sent with <see cref="SendFileDescriptor"/>; the caller owns it.</summary>
     public static SafeFileHandle ReceiveFileDescriptor(this Socket socket)
     {
-        SafeFileDescriptorHandle handle = ReceiveDescriptor(socket, KindPlain);
+        SafeFileDescriptorHandle handle = ReceiveDescriptor(socket, uintr: false).Handle;
         var file = new SafeFileHandle(handle.Fd, ownsHandle: true);
         handle.SetHandleAsInvalid(); // ownership moves to the SafeFileHandle
         return file;
@@ -133,7 +134,7 @@ public static class UintrFdPassing
         }
     }
 
-    private static SafeFileDescriptorHandle ReceiveDescriptor(Socket socket, ushort kind)
+    private static Descriptor ReceiveDescriptor(Socket socket, bool uintr)
     {
         var header = new byte[HeaderSize];
         ReceivedMessage? message;
@@ -143,11 +144,11 @@ public static class UintrFdPassing
         {
             while (message.NeedsMore)
                 message.Add(socket.Receive(header, message.Received, HeaderSize - message.Received, SocketFlags.None));
-            return message.Accept(header, kind);
+            return message.Accept(header, uintr);
         }
     }
 
-    private static async ValueTask<SafeFileDescriptorHandle> ReceiveDescriptorAsync(Socket socket, ushort kind, CancellationToken cancellationToken)
+    private static async ValueTask<Descriptor> ReceiveDescriptorAsync(Socket socket, bool uintr, CancellationToken cancellationToken)
     {
         var header = new byte[HeaderSize];
         ReceivedMessage? message;
@@ -160,7 +161,7 @@ public static class UintrFdPassing
         {
             while (message.NeedsMore)
                 message.Add(await socket.ReceiveAsync(header.AsMemory(message.Received), SocketFlags.None, cancellationToken).ConfigureAwait(false));
-            return message.Accept(header, kind);
+            return message.Accept(header, uintr);
         }
     }
 
@@ -203,24 +204,32 @@ public static class UintrFdPassing
         }
     }
 
-    private static UintrFd AcceptUintrFd(Socket socket, SafeFileDescriptorHandle handle)
+    private static UintrFd AcceptUintrFd(Socket socket, Descriptor received)
     {
+        SafeFileDescriptorHandle handle = received.Handle;
         try
         {
-            var (vector, receiverPid, receiverId) = VectorPageFile.Validate(handle.Fd);
-            SafeFileDescriptorHandle? pidfd = null;
             bool socketRef = false;
             try
             {
                 socket.SafeHandle.DangerousAddRef(ref socketRef);
-                pidfd = PeerIdentity.ReceiverPidfd((int)socket.SafeHandle.DangerousGetHandle(), receiverPid);
+                int socketFd = (int)socket.SafeHandle.DangerousGetHandle();
+                if (received.Kind == KindNative)
+                {
+                    int vector = NativeUintrFd.Validate(handle.Fd, received.Vector);
+                    int peer = Shim.PeerPid(socketFd);
+                    return new UintrFd(handle, vector, peer, receiverId: 0, receiver: null,
+                        PeerIdentity.ReceiverPidfd(socketFd, peer), KindNative);
+                }
+                var (pageVector, receiverPid, receiverId) = VectorPageFile.Validate(handle.Fd);
+                return new UintrFd(handle, pageVector, receiverPid, receiverId, receiver: null,
+                    PeerIdentity.ReceiverPidfd(socketFd, receiverPid));
             }
             finally
             {
                 if (socketRef)
                     socket.SafeHandle.DangerousRelease();
             }
-            return new UintrFd(handle, vector, receiverPid, receiverId, receiver: null, pidfd);
         }
         catch
         {
@@ -235,6 +244,9 @@ public static class UintrFdPassing
         if (socket.AddressFamily != AddressFamily.Unix)
             throw new UintrException(Errno.EAFNOSUPPORT, $"Descriptors pass only over AF_UNIX sockets, not {socket.AddressFamily}.");
     }
+
+    /// <summary>A descriptor taken out of an accepted message, with what its header said.</summary>
+    private readonly record struct Descriptor(SafeFileDescriptorHandle Handle, ushort Kind, int Vector);
 
     /// <summary>A message being received: owns every descriptor that came with it until accepted.</summary>
     private sealed class ReceivedMessage(List<int> fds, int received, bool stream) : IDisposable
@@ -268,17 +280,18 @@ public static class UintrFdPassing
         }
 
         /// <summary>Checks the header and hands out the message's one descriptor.</summary>
-        public SafeFileDescriptorHandle Accept(byte[] header, ushort kind)
+        public Descriptor Accept(byte[] header, bool uintr)
         {
             if (BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(MagicOffset)) != HeaderMagic
                 || BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(VersionOffset)) != HeaderVersion)
                 throw Malformed("no UintrIpc descriptor header, version 1");
-            ushort got = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(KindOffset));
-            if (got != kind)
-                throw Malformed($"a descriptor of kind {got} where kind {kind} was expected");
+            ushort kind = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(KindOffset));
+            if (uintr ? kind is not (KindFutexPage or KindNative) : kind != KindPlain)
+                throw Malformed($"a descriptor of kind {kind} where {(uintr ? "a uintr fd (kind 1 or 2)" : "a plain descriptor (kind 0)")} was expected");
+            int vector = (int)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(VectorOffset));
             var handle = new SafeFileDescriptorHandle(fds[0]);
             fds.Clear();
-            return handle;
+            return new(handle, kind, vector);
         }
 
         public void Dispose()

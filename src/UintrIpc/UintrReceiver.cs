@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics;
 using UintrIpc.Delivery;
 using UintrIpc.Interop;
+using UintrIpc.Native;
 using static UintrIpc.Protocol.VectorPageDescriptor;
 
 namespace UintrIpc;
@@ -42,7 +43,7 @@ public sealed unsafe class UintrReceiver : IDisposable
         _spinTicks = ToStopwatchTicks(options.SpinDuration);
         Pid = Environment.ProcessId;
         Id = (ulong)Random.Shared.NextInt64() ^ ((ulong)Stopwatch.GetTimestamp() << 1);
-        _path = new FutexReceiverPath(Pid, Id);
+        _path = options.Mode == UintrMode.Native ? new NativeReceiverPath() : new FutexReceiverPath(Pid, Id);
         _beforeSleep = () =>
         {
             if (Volatile.Read(ref _disposed) != 0 || _waitToken.IsCancellationRequested)
@@ -60,14 +61,26 @@ public sealed unsafe class UintrReceiver : IDisposable
     /// Registers a receiver whose interrupts run <paramref name="handler"/> (<c>uintr_register_handler</c>).
     /// The receiver starts with interrupts enabled.
     /// </summary>
-    /// <exception cref="UintrException">EOPNOTSUPP when <see cref="UintrMode.Native"/> is asked for and not available.</exception>
+    /// <remarks>
+    /// The path is <see cref="UintrReceiverOptions.Mode"/>, or automatic when null (native where
+    /// <see cref="UintrCapabilities.Current"/> says it is available); <c>UINTR_IPC_MODE=futex|native</c>
+    /// overrides both for the whole process. A native receiver belongs to the thread that
+    /// registers it: the hardware delivers to that thread, so <see cref="CreateFd"/>,
+    /// <see cref="Wait(TimeSpan)"/> and <see cref="Poll"/> must run there (docs/NATIVE.md).
+    /// </remarks>
+    /// <exception cref="UintrException">
+    /// EOPNOTSUPP when <see cref="UintrMode.Native"/> is asked for and not available (the message
+    /// names what is missing); EINVAL when <c>UINTR_IPC_MODE</c> has a value other than auto, futex or native.
+    /// </exception>
     public static UintrReceiver Register(UintrHandler handler, UintrReceiverOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        options ??= new UintrReceiverOptions();
-        if (options.Mode == UintrMode.Native)
-            throw new UintrException(Errno.EOPNOTSUPP, "The native UINTR path is not available: this runtime build delivers through the futex path only.");
-        return new UintrReceiver(handler, options);
+        UintrMode mode = UintrCapabilities.ResolveMode(options?.Mode);
+        return new UintrReceiver(handler, new UintrReceiverOptions
+        {
+            Mode = mode,
+            SpinDuration = options?.SpinDuration ?? UintrReceiverOptions.DefaultSpinDuration,
+        });
     }
 
     /// <summary>The delivery path this receiver uses.</summary>
@@ -141,7 +154,7 @@ public sealed unsafe class UintrReceiver : IDisposable
             if (_fds[vector] is not null)
                 throw new UintrException(Errno.EBUSY, $"Vector {vector} already has a live uintr fd.");
             SafeFileDescriptorHandle handle = _path.OpenVector(vector);
-            var fd = new UintrFd(handle, vector, Pid, Id, this);
+            var fd = new UintrFd(handle, vector, Pid, Id, this, kind: _path.DescriptorKind);
             _fds[vector] = fd;
             Volatile.Write(ref _liveMask, _liveMask | (1UL << vector));
             _path.Interrupt(); // a sleeping Wait starts watching the new vector

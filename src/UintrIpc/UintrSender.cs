@@ -1,4 +1,5 @@
 using UintrIpc.Interop;
+using UintrIpc.Native;
 using UintrIpc.Peers;
 using UintrIpc.Protocol;
 
@@ -11,6 +12,7 @@ namespace UintrIpc;
 public sealed class UintrSender : IDisposable
 {
     private readonly Upid _upid;
+    private readonly NativeSenderPath? _native; // the native path: SENDUIPI instead of the page
     private readonly ulong _pirBit;
     private readonly int _index;
     private readonly int _vector;
@@ -20,6 +22,14 @@ public sealed class UintrSender : IDisposable
     private const int Registered = 0;
     private const int ReceiverGone = 1;
     private const int Disposed = 2;
+
+    private UintrSender(int index, NativeSenderPath native, int vector)
+    {
+        _index = index;
+        _native = native;
+        _vector = vector;
+        _pirBit = 1UL << vector;
+    }
 
     private UintrSender(int index, Upid upid, int vector)
     {
@@ -45,7 +55,9 @@ public sealed class UintrSender : IDisposable
         SafeFileDescriptorHandle? pidfd = fd.ReceiverPidfd;
         if (pidfd is not null && ProcessWatcher.HasExited(pidfd))
             throw ReceiverDied(fd.Vector);
-        UintrSender sender = Uitt.Register(fd, static (index, upid, vector) => new UintrSender(index, upid, vector));
+        UintrSender sender = fd.Kind == Protocol.FdMessage.KindNative
+            ? RegisterNative(fd)
+            : Uitt.Register(fd, static (index, upid, vector) => new UintrSender(index, upid, vector));
         if (pidfd is not null)
             sender._watch = ProcessWatcher.Watch(pidfd, sender.OnReceiverExit);
         return sender;
@@ -101,9 +113,26 @@ public sealed class UintrSender : IDisposable
         sender!.Post();
     }
 
+    /// <summary>Hardware-only: the kernel's <c>uintr_register_sender</c>, then an index in this process's table.</summary>
+    private static UintrSender RegisterNative(UintrFd fd)
+    {
+        var native = new NativeSenderPath(fd.Handle);
+        try
+        {
+            return Uitt.RegisterUnmapped(index => new UintrSender(index, native, fd.Vector));
+        }
+        catch
+        {
+            native.Dispose();
+            throw;
+        }
+    }
+
     private void Post()
     {
-        if (!SenderProtocol.Post(_upid, _pirBit))
+        if (_native is not null)
+            _native.Post();
+        else if (!SenderProtocol.Post(_upid, _pirBit))
             throw new UintrException(Errno.ECONNRESET, $"Vector {_vector} was closed by its receiver.");
     }
 
@@ -113,7 +142,8 @@ public sealed class UintrSender : IDisposable
         if (Interlocked.Exchange(ref _state, Disposed) == Disposed)
             return;
         _watch?.Dispose();
-        Uitt.Unregister(_index);
+        Uitt.Unregister(_index, mapped: _native is null);
+        _native?.Dispose();
     }
 
     private void OnReceiverExit() => Interlocked.CompareExchange(ref _state, ReceiverGone, Registered);

@@ -170,13 +170,13 @@ internal sealed class NativeReceiverPath : IReceiverPath
     /// thread sends the wake-up signal at the deadline. The later tree's <c>uintr_wait(usec,
     /// flags)</c> takes at most 1000 s; longer or infinite waits return and the caller loops.
     /// </remarks>
-    public BlockResult Block(ulong live, uint generation, long timeoutNs, Func<bool> abort)
+    public BlockResult Block(ulong live, uint generation, long timeoutNs, Func<bool> beforeSleep)
     {
         ThrowIfNotOwner("Wait");
         ulong posted = Collect(live);
         if (posted != 0 || timeoutNs == 0)
             return new(posted, Slept: false, WokenByPost: false, TimedOut: posted == 0);
-        if (abort())
+        if (!beforeSleep())
             return new(0, Slept: false, WokenByPost: false, TimedOut: false);
 
         long start = Stopwatch.GetTimestamp();

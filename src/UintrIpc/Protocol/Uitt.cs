@@ -63,8 +63,22 @@ internal static unsafe class Uitt
         }
     }
 
+    /// <summary>Records a sender that needs an index but no page (the native path: the kernel holds the target).</summary>
+    public static UintrSender RegisterUnmapped(Func<int, UintrSender> create)
+    {
+        lock (s_lock)
+        {
+            int index = Array.IndexOf(s_entries, null);
+            if (index < 0)
+                throw new UintrException(Errno.ENOSPC, $"The process already has {Capacity} senders registered.");
+            UintrSender sender = create(index);
+            Volatile.Write(ref s_entries[index], sender);
+            return sender;
+        }
+    }
+
     /// <summary>Frees <paramref name="index"/>; sends through it afterwards reach a private zero page.</summary>
-    public static void Unregister(int index)
+    public static void Unregister(int index, bool mapped = true)
     {
         lock (s_lock)
         {
@@ -77,7 +91,8 @@ internal static unsafe class Uitt
                     break;
                 }
             }
-            Retire(s_slots!.Address + ((long)index * PageSize));
+            if (mapped)
+                Retire(s_slots!.Address + ((long)index * PageSize));
         }
     }
 

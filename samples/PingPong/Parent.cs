@@ -41,7 +41,7 @@ internal static class Parent
 
         Console.WriteLine($"UintrIpc PingPong: {options.Rounds} round trips per mechanism between pid {Environment.ProcessId} and pid {child.Id}"
             + (options.Pin ? ", pinned to CPUs 0 and 1" : ", not pinned") + $", in {slices} interleaved slices");
-        Console.WriteLine($"delivery path: {mode}");
+        Console.WriteLine($"delivery path: {mode} ({UintrCapabilities.Current.Reason})");
         Console.WriteLine();
         Console.WriteLine($"{"mechanism",-36} {"p50 one-way",12} {"p99 one-way",12}");
         for (int m = 0; m < plan.Count; m++)

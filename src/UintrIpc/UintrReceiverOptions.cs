@@ -20,6 +20,7 @@ public sealed class UintrReceiverOptions
     /// <summary>
     /// How long <see cref="UintrReceiver.Wait(TimeSpan)"/> spins before it sleeps;
     /// <see cref="TimeSpan.Zero"/> sleeps at once. Defaults to <see cref="DefaultSpinDuration"/>.
+    /// A process that may run on only one CPU never spins: the sender could not run meanwhile.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public TimeSpan SpinDuration

@@ -5,7 +5,7 @@ namespace UintrIpc.Bench;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project bench/UintrIpc.Bench -- MODE [args]</c>.
 /// Each mode lives in its own file under Modes/ and implements <see cref="IBenchMode"/>;
-/// to add one (e.g. a cross-process <c>latency</c> harness) write the class and list it here.
+/// to add one write the class and list it here.
 /// </summary>
 internal static class Program
 {
@@ -15,6 +15,7 @@ internal static class Program
         new SyscallsMode(),
         new IdleMode(),
         new WakeMode(),
+        new LatencyMode(),
     ];
 
     private static int Main(string[] args)

@@ -1,7 +1,7 @@
 namespace PingPong;
 
 /// <summary>Command-line options; the defaults make the README's main job.</summary>
-internal sealed record Options(int Rounds, TimeSpan SpinDuration, bool Pin, bool Child, string? Socket)
+internal sealed record Options(int Rounds, TimeSpan SpinDuration, bool Pin)
 {
     public const string Usage = """
         usage: PingPong [--rounds N] [--spin-us MICROSECONDS] [--no-pin]
@@ -13,7 +13,7 @@ internal sealed record Options(int Rounds, TimeSpan SpinDuration, bool Pin, bool
 
     public static Options Parse(string[] args)
     {
-        var options = new Options(20_000, UintrIpc.UintrReceiverOptions.DefaultSpinDuration, Environment.ProcessorCount >= 2, false, null);
+        var options = new Options(20_000, UintrIpc.UintrReceiverOptions.DefaultSpinDuration, Environment.ProcessorCount >= 2);
         for (int i = 0; i < args.Length; i++)
         {
             options = args[i] switch
@@ -21,13 +21,14 @@ internal sealed record Options(int Rounds, TimeSpan SpinDuration, bool Pin, bool
                 "--rounds" => options with { Rounds = int.Parse(Value(args, ref i)) },
                 "--spin-us" => options with { SpinDuration = TimeSpan.FromMicroseconds(double.Parse(Value(args, ref i))) },
                 "--no-pin" => options with { Pin = false },
-                "--child" => options with { Child = true, Socket = Value(args, ref i) },
                 "-h" or "--help" => throw new UsageException(),
                 _ => throw new UsageException($"unknown option {args[i]}"),
             };
         }
         if (options.Rounds < 1)
             throw new UsageException("--rounds must be at least 1");
+        if (options.SpinDuration < TimeSpan.Zero)
+            throw new UsageException("--spin-us must not be negative");
         return options;
     }
 

@@ -14,7 +14,9 @@ namespace UintrIpc;
 /// </summary>
 /// <remarks>
 /// A receiver is not tied to a thread, but only one thread may be inside <see cref="Wait(TimeSpan)"/>
-/// or <see cref="Poll"/> at a time; the other members may be called from any thread.
+/// or <see cref="Poll"/> at a time; the other members may be called from any thread. The
+/// native path is the exception the hardware imposes: there the registering thread receives
+/// (see <see cref="Register"/>).
 /// </remarks>
 public sealed unsafe class UintrReceiver : IDisposable
 {

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using UintrIpc.Bench.Native;
+using UintrIpc.Latency.Native;
 
 namespace UintrIpc.Bench.Modes;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using UintrIpc.Latency.Native;
 
 namespace UintrIpc.Bench.Native;
 

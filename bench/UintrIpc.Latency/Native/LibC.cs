@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace UintrIpc.Bench.Native;
+namespace UintrIpc.Latency.Native;
 
 /// <summary>The few libc calls the bench needs that the library does not expose.</summary>
 internal static unsafe partial class LibC
@@ -39,6 +39,51 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, EntryPoint = "munmap")]
     internal static partial int Munmap(void* address, nuint length);
+
+    // For the cross-process latency mode (Modes/LatencyMode.cs, Latency/).
+    internal const int O_CLOEXEC = 0x80000;
+    internal const int AF_UNIX = 1;
+    internal const int SOCK_STREAM = 1;
+    internal const int SOCK_CLOEXEC = 0x80000;
+    internal const int MFD_CLOEXEC = 1;
+    internal const int PR_SET_PDEATHSIG = 1;
+    internal const int SIGKILL = 9;
+    internal const long SYS_futex = 202;
+    internal const int FUTEX_WAIT = 0;
+    internal const int FUTEX_WAKE = 1;
+    internal const int EAGAIN = 11;
+    internal const int EINTR = 4;
+
+    [LibraryImport(Library, EntryPoint = "sched_setaffinity", SetLastError = true)]
+    internal static partial int SchedSetAffinity(int pid, nuint size, ulong* mask);
+
+    [LibraryImport(Library, EntryPoint = "pipe2", SetLastError = true)]
+    internal static partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport(Library, EntryPoint = "socketpair", SetLastError = true)]
+    internal static partial int SocketPair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
+    internal static partial nint Send(int fd, void* buffer, nuint count, int flags);
+
+    [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
+    internal static partial nint Recv(int fd, void* buffer, nuint count, int flags);
+
+    [LibraryImport(Library, EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MemfdCreate(string name, uint flags);
+
+    [LibraryImport(Library, EntryPoint = "ftruncate", SetLastError = true)]
+    internal static partial int FTruncate(int fd, long length);
+
+    /// <summary><c>syscall(SYS_futex, uaddr, op, val, timeout, uaddr2, val3)</c>: glibc has no futex wrapper.</summary>
+    [LibraryImport(Library, EntryPoint = "syscall", SetLastError = true)]
+    internal static partial long SyscallFutex(long number, uint* address, int op, uint value, void* timeout, uint* address2, uint value3);
+
+    [LibraryImport(Library, EntryPoint = "prctl", SetLastError = true)]
+    internal static partial int Prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
+
+    [LibraryImport(Library, EntryPoint = "getppid")]
+    internal static partial int GetPPid();
 
     [LibraryImport(Library, EntryPoint = "clock_gettime", SetLastError = true)]
     internal static partial int ClockGetTime(int clock, TimeSpec* time);

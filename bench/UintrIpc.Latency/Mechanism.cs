@@ -1,0 +1,73 @@
+using System.Net.Sockets;
+
+namespace UintrIpc.Latency;
+
+/// <summary>
+/// One way for the two processes to signal each other. Both processes open every mechanism, in
+/// catalogue order, over the control socket before any round trip; then the parent calls
+/// <see cref="Ping"/> and the child <see cref="Pong"/>, once per round trip.
+/// </summary>
+internal abstract class Mechanism : IDisposable
+{
+    /// <summary>Parent side of one round trip: signal the child, wait for its answer.</summary>
+    public abstract void Ping();
+
+    /// <summary>Child side of one round trip: wait for the parent, answer.</summary>
+    public abstract void Pong();
+
+    /// <summary>How often this process's side has gone to sleep in the kernel so far, when the mechanism counts it (uintr receivers); else 0.</summary>
+    public virtual long Sleeps => 0;
+
+    public abstract void Dispose();
+}
+
+/// <summary>The mechanisms, in the order both processes open them and the tables list them.</summary>
+internal static class MechanismCatalog
+{
+    /// <summary>
+    /// Every mechanism. The diagnostic ones run only when named with <c>--only</c>: they take the
+    /// library's <c>Wait</c> apart (no sleeping; no yielding and no sleeping) to find where time goes.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Name, string Description, bool Diagnostic)> All =
+    [
+        ("uintr", "UintrIpc, default options: Wait spins (30 µs) then sleeps", false),
+        ("uintr-blocked", "UintrIpc, SpinDuration = 0: every Wait sleeps in futex_waitv", false),
+        ("eventfd", "two eventfds, blocking 8-byte read/write", false),
+        ("eventfd-poll", "two non-blocking eventfds, read busy-polled (EAGAIN loop)", false),
+        ("pipe", "two pipes, blocking 1-byte read/write", false),
+        ("unix-socket", "AF_UNIX stream socketpair, blocking 1-byte send/recv", false),
+        ("futex", "shared memfd page: store flag + FUTEX_WAKE, FUTEX_WAIT while zero", false),
+        ("spin", "shared memfd page: store a sequence number, busy-poll for the reply (the floor)", false),
+        ("uintr-longspin", "diagnostic: UintrIpc, SpinDuration = 1 s: Wait spins but never sleeps", true),
+        ("uintr-poll", "diagnostic: UintrIpc, Send + a busy loop of Poll() with a PAUSE: Wait's own overhead left out", true),
+    ];
+
+    public static int IndexOf(string name)
+    {
+        for (int i = 0; i < All.Count; i++)
+        {
+            if (All[i].Name == name)
+                return i;
+        }
+        throw new ArgumentException($"no mechanism '{name}'");
+    }
+
+    /// <summary>Opens every mechanism; <paramref name="uintrSpin"/> is <c>uintr</c>'s SpinDuration (both processes must pass the same).</summary>
+    public static Mechanism[] OpenAll(Socket control, bool parent, TimeSpan uintrSpin) =>
+        [.. All.Select(m => Open(m.Name, control, parent, uintrSpin))];
+
+    private static Mechanism Open(string name, Socket control, bool parent, TimeSpan uintrSpin) => name switch
+    {
+        "uintr" => new UintrMechanism(control, parent, uintrSpin),
+        "uintr-blocked" => new UintrMechanism(control, parent, TimeSpan.Zero),
+        "eventfd" => new EventFdMechanism(control, parent, busyPoll: false),
+        "eventfd-poll" => new EventFdMechanism(control, parent, busyPoll: true),
+        "pipe" => new PipeMechanism(control, parent),
+        "unix-socket" => new UnixSocketMechanism(control, parent),
+        "futex" => new FutexMechanism(control, parent),
+        "spin" => new SpinMechanism(control, parent),
+        "uintr-longspin" => new UintrMechanism(control, parent, TimeSpan.FromSeconds(1)),
+        "uintr-poll" => new UintrMechanism(control, parent, TimeSpan.Zero, pollFor: Timeout.InfiniteTimeSpan),
+        _ => throw new ArgumentException($"no mechanism '{name}'"),
+    };
+}

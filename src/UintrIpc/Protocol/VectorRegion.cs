@@ -20,12 +20,14 @@ internal sealed unsafe class VectorRegion : IDisposable
 
     public VectorRegion()
     {
+        // Every slot starts as private zero memory, not PROT_NONE: Collect scans a range of slots
+        // with a plain counter and may read slots with no vector (zeros, and no memory used).
         _mapping = SafeMappingHandle.Reserve((ulong)(VectorCount + 1) * PageSize);
-        int result = Shim.MapPrivateZeroFixed(ControlPage, PageSize);
+        int result = Shim.MapPrivateZeroFixed(_mapping.Address, (ulong)(VectorCount + 1) * PageSize);
         if (result < 0)
         {
             _mapping.Dispose();
-            Errno.Check(result, "mmap (control page)");
+            Errno.Check(result, "mmap (region)");
         }
     }
 

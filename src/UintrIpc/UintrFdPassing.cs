@@ -253,8 +253,8 @@ public static class UintrFdPassing
     {
         public int Received { get; private set; } = received;
 
-        /// <summary>A stream may deliver the header in pieces; a seqpacket message is whole or wrong.</summary>
-        public bool NeedsMore => Received < HeaderSize && (stream ? true : throw Malformed($"{Received}-byte message"));
+        /// <summary>A stream may deliver the header in pieces (CheckFirst refuses a short seqpacket message).</summary>
+        public bool NeedsMore => Received < HeaderSize;
 
         public void CheckFirst(long result, bool controlTruncated)
         {
@@ -270,6 +270,8 @@ public static class UintrFdPassing
                 throw new UintrException(Errno.EBADMSG, "The message carried no descriptor.");
             if (fds.Count > 1)
                 throw new UintrException(Errno.EBADMSG, $"The message carried {fds.Count} descriptors; a descriptor message carries one.");
+            if (!stream && Received < HeaderSize)
+                throw Malformed($"a {Received}-byte message"); // a seqpacket message is whole or wrong
         }
 
         public void Add(int count)

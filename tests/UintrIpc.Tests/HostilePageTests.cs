@@ -34,6 +34,7 @@ public sealed unsafe class HostilePageTests
         nint page = Libc.MapPage(hostileFd.FileDescriptor);
         nint upid = page + (64 * Hostile); // ABI section 2: vector v's UPID is in cache line v
         bool stop = false;
+        long scribbled = 0;
         try
         {
             var scribbler = TestThread.Start(() =>
@@ -43,6 +44,7 @@ public sealed unsafe class HostilePageTests
                 long passes = 0;
                 while (!Volatile.Read(ref stop))
                 {
+                    Volatile.Write(ref scribbled, passes);
                     rng.NextBytes(bytes);
                     // And the values a targeted attack would pick for status and pir.
                     var words = new Span<uint>((void*)upid, 4);
@@ -52,6 +54,9 @@ public sealed unsafe class HostilePageTests
                 }
                 return passes;
             }, "scribbler");
+            // The race must really run: on a busy machine the honest rounds could otherwise be
+            // over before the scribbler thread is first scheduled.
+            Assert.True(Until.True(() => Volatile.Read(ref scribbled) >= 10), "the scribbler thread never ran");
             var waiter = TestThread.Start(() =>
             {
                 while (Interlocked.Read(ref honest) < Rounds)
@@ -68,7 +73,7 @@ public sealed unsafe class HostilePageTests
             }
             Assert.Null(waiter.Result());
             Volatile.Write(ref stop, true);
-            Assert.True(scribbler.Result() > 0);
+            Assert.True(scribbler.Result() > 0, "the scribbler made no pass");
         }
         finally
         {

@@ -33,9 +33,13 @@ internal sealed class ProcessResources
             {
                 target = "?"; // closed meanwhile (the directory's own descriptor)
             }
-            descriptors.Add($"{Path.GetFileName(entry)} -> {target}");
+            // An assembly the runtime maps the first time some code needs it stays open for
+            // good; it is not a leak (a leak is a memfd, socket, pidfd, eventfd or pipe).
+            if (!target.EndsWith(".dll", StringComparison.Ordinal))
+                descriptors.Add($"{Path.GetFileName(entry)} -> {target}");
         }
-        return new([.. descriptors], File.ReadAllLines("/proc/self/maps"));
+        // Likewise the mappings of assembly files.
+        return new([.. descriptors], [.. File.ReadAllLines("/proc/self/maps").Where(line => !line.EndsWith(".dll", StringComparison.Ordinal))]);
     }
 
     public bool SameCounts(ProcessResources other) => Descriptors == other.Descriptors && Mappings == other.Mappings;

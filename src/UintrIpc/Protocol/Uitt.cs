@@ -19,7 +19,8 @@ internal static unsafe class Uitt
 
     private static readonly Lock s_lock = new();
     private static readonly UintrSender?[] s_entries = new UintrSender?[Capacity];
-    private static readonly Dictionary<(ulong Device, ulong Inode), int> s_indexByPage = [];
+    private static readonly HashSet<(ulong Device, ulong Inode)> s_registeredPages = [];
+    private static readonly (ulong Device, ulong Inode)?[] s_pageByIndex = new (ulong, ulong)?[Capacity];
     private static SafeMappingHandle? s_slots;
 
     /// <summary>The sender at <paramref name="index"/>, or null when none is registered there.</summary>
@@ -33,11 +34,9 @@ internal static unsafe class Uitt
         var identity = VectorPageFile.Identity(handle);
         lock (s_lock)
         {
-            if (s_indexByPage.ContainsKey(identity))
+            if (s_registeredPages.Contains(identity))
                 throw new UintrException(Errno.EISCONN, $"Vector {fd.Vector} of receiver {fd.ReceiverPid} is already registered as a sender in this process.");
-            int index = Array.IndexOf(s_entries, null);
-            if (index < 0)
-                throw new UintrException(Errno.ENOSPC, $"The process already has {Capacity} senders registered.");
+            int index = FreeIndex();
             s_slots ??= SafeMappingHandle.Reserve((ulong)Capacity * PageSize);
             byte* slot = s_slots.Address + ((long)index * PageSize);
             Errno.Check(Shim.MapSharedFixed(slot, handle, PageSize), "mmap (sender page)");
@@ -51,7 +50,8 @@ internal static unsafe class Uitt
                 if (upid.IsClosed)
                     throw new UintrException(Errno.ECONNRESET, $"Vector {vector} was closed by its receiver.");
                 UintrSender sender = create(index, upid, vector);
-                s_indexByPage.Add(identity, index);
+                s_registeredPages.Add(identity);
+                s_pageByIndex[index] = identity;
                 Volatile.Write(ref s_entries[index], sender);
                 return sender;
             }
@@ -68,9 +68,7 @@ internal static unsafe class Uitt
     {
         lock (s_lock)
         {
-            int index = Array.IndexOf(s_entries, null);
-            if (index < 0)
-                throw new UintrException(Errno.ENOSPC, $"The process already has {Capacity} senders registered.");
+            int index = FreeIndex();
             UintrSender sender = create(index);
             Volatile.Write(ref s_entries[index], sender);
             return sender;
@@ -83,17 +81,20 @@ internal static unsafe class Uitt
         lock (s_lock)
         {
             Volatile.Write(ref s_entries[index], null);
-            foreach (var (identity, i) in s_indexByPage)
-            {
-                if (i == index)
-                {
-                    s_indexByPage.Remove(identity);
-                    break;
-                }
-            }
+            if (s_pageByIndex[index] is { } identity)
+                s_registeredPages.Remove(identity);
+            s_pageByIndex[index] = null;
             if (mapped)
                 Retire(s_slots!.Address + ((long)index * PageSize));
         }
+    }
+
+    /// <summary>The lowest free index; under <see cref="s_lock"/>.</summary>
+    private static int FreeIndex()
+    {
+        int index = Array.IndexOf(s_entries, null);
+        return index >= 0 ? index
+            : throw new UintrException(Errno.ENOSPC, $"The process already has {Capacity} senders registered.");
     }
 
     private static void Retire(byte* slot) =>

@@ -108,29 +108,17 @@ public static class UintrFdPassing
     private static int SendFirst(Socket socket, SafeHandle descriptor, byte[] header, bool dontWait, out bool wouldBlock)
     {
         ThrowIfNotUnix(socket);
-        bool socketRef = false, descriptorRef = false;
-        try
+        using var socketFd = new HandleLease(socket.SafeHandle);
+        using var descriptorFd = new HandleLease(descriptor);
+        while (true)
         {
-            socket.SafeHandle.DangerousAddRef(ref socketRef);
-            descriptor.DangerousAddRef(ref descriptorRef);
-            while (true)
-            {
-                long result = SocketMessages.Send((int)socket.SafeHandle.DangerousGetHandle(), header,
-                    (int)descriptor.DangerousGetHandle(), dontWait);
-                wouldBlock = result == -Errno.EAGAIN;
-                if (result == -Errno.EINTR)
-                    continue;
-                if (result < 0 && !wouldBlock)
-                    throw new UintrException((int)-result, $"sendmsg failed: {Errno.Describe((int)-result)}");
-                return wouldBlock ? 0 : (int)result;
-            }
-        }
-        finally
-        {
-            if (descriptorRef)
-                descriptor.DangerousRelease();
-            if (socketRef)
-                socket.SafeHandle.DangerousRelease();
+            long result = SocketMessages.Send(socketFd.Fd, header, descriptorFd.Fd, dontWait);
+            wouldBlock = result == -Errno.EAGAIN;
+            if (result == -Errno.EINTR)
+                continue;
+            if (result < 0 && !wouldBlock)
+                throw new UintrException((int)-result, $"sendmsg failed: {Errno.Describe((int)-result)}");
+            return wouldBlock ? 0 : (int)result;
         }
     }
 
@@ -172,22 +160,14 @@ public static class UintrFdPassing
         var fds = new List<int>(1);
         long result;
         bool truncated;
-        bool socketRef = false;
-        try
+        using (var socketFd = new HandleLease(socket.SafeHandle))
         {
-            socket.SafeHandle.DangerousAddRef(ref socketRef);
-            int fd = (int)socket.SafeHandle.DangerousGetHandle();
             do
-                result = SocketMessages.Receive(fd, header, fds, out truncated, dontWait);
+                result = SocketMessages.Receive(socketFd.Fd, header, fds, out truncated, dontWait);
             while (result == -Errno.EINTR);
             // 0 bytes is the end of a stream, but on seqpacket it may be an empty message.
-            if (result == 0 && fds.Count == 0 && socket.SocketType != SocketType.Stream && Shim.PeerHungUp(fd) == 0)
+            if (result == 0 && fds.Count == 0 && socket.SocketType != SocketType.Stream && Shim.PeerHungUp(socketFd.Fd) == 0)
                 result = -Errno.EBADMSG;
-        }
-        finally
-        {
-            if (socketRef)
-                socket.SafeHandle.DangerousRelease();
         }
         var message = new ReceivedMessage(fds, (int)Math.Max(result, 0), socket.SocketType == SocketType.Stream);
         if (result == -Errno.EAGAIN && fds.Count == 0)
@@ -209,27 +189,17 @@ public static class UintrFdPassing
         SafeFileDescriptorHandle handle = received.Handle;
         try
         {
-            bool socketRef = false;
-            try
+            using var socketFd = new HandleLease(socket.SafeHandle);
+            if (received.Kind == KindNative)
             {
-                socket.SafeHandle.DangerousAddRef(ref socketRef);
-                int socketFd = (int)socket.SafeHandle.DangerousGetHandle();
-                if (received.Kind == KindNative)
-                {
-                    int vector = NativeUintrFd.Validate(handle.Fd, received.Vector);
-                    int peer = Shim.PeerPid(socketFd);
-                    return new UintrFd(handle, vector, peer, receiverId: 0, receiver: null,
-                        PeerIdentity.ReceiverPidfd(socketFd, peer), KindNative);
-                }
-                var (pageVector, receiverPid, receiverId) = VectorPageFile.Validate(handle.Fd);
-                return new UintrFd(handle, pageVector, receiverPid, receiverId, receiver: null,
-                    PeerIdentity.ReceiverPidfd(socketFd, receiverPid));
+                int vector = NativeUintrFd.Validate(handle.Fd, received.Vector);
+                int peer = Shim.PeerPid(socketFd.Fd);
+                return new UintrFd(handle, vector, peer, receiverId: 0, receiver: null,
+                    PeerIdentity.ReceiverPidfd(socketFd.Fd, peer), KindNative);
             }
-            finally
-            {
-                if (socketRef)
-                    socket.SafeHandle.DangerousRelease();
-            }
+            var (pageVector, receiverPid, receiverId) = VectorPageFile.Validate(handle.Fd);
+            return new UintrFd(handle, pageVector, receiverPid, receiverId, receiver: null,
+                PeerIdentity.ReceiverPidfd(socketFd.Fd, receiverPid));
         }
         catch
         {

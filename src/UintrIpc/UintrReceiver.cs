@@ -18,7 +18,7 @@ namespace UintrIpc;
 /// native path is the exception the hardware imposes: there the registering thread receives
 /// (see <see cref="Register"/>).
 /// </remarks>
-public sealed unsafe class UintrReceiver : IDisposable
+public sealed class UintrReceiver : IDisposable
 {
     private readonly UintrHandler _handler;
     private readonly long _spinTicks;
@@ -39,14 +39,14 @@ public sealed unsafe class UintrReceiver : IDisposable
     // Written by the owner thread only; read racily by Statistics.
     private long _posts, _deliveries, _blocks, _wakeups, _spuriousWakeups;
 
-    private UintrReceiver(UintrHandler handler, UintrReceiverOptions options)
+    private UintrReceiver(UintrHandler handler, UintrMode mode, TimeSpan spinDuration)
     {
         _handler = handler;
         // Spinning waits for a sender running on another CPU; with one CPU it only delays it.
-        _spinTicks = Environment.ProcessorCount > 1 ? ToStopwatchTicks(options.SpinDuration) : 0;
+        _spinTicks = Environment.ProcessorCount > 1 ? ToStopwatchTicks(spinDuration) : 0;
         Pid = Environment.ProcessId;
         Id = (ulong)Random.Shared.NextInt64() ^ ((ulong)Stopwatch.GetTimestamp() << 1);
-        _path = options.Mode == UintrMode.Native ? new NativeReceiverPath() : new FutexReceiverPath(Pid, Id);
+        _path = mode == UintrMode.Native ? new NativeReceiverPath() : new FutexReceiverPath(Pid, Id);
         _beforeSleep = () =>
         {
             if (Volatile.Read(ref _disposed) != 0 || _waitToken.IsCancellationRequested)
@@ -78,12 +78,8 @@ public sealed unsafe class UintrReceiver : IDisposable
     public static UintrReceiver Register(UintrHandler handler, UintrReceiverOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        UintrMode mode = UintrCapabilities.ResolveMode(options?.Mode);
-        return new UintrReceiver(handler, new UintrReceiverOptions
-        {
-            Mode = mode,
-            SpinDuration = options?.SpinDuration ?? UintrReceiverOptions.DefaultSpinDuration,
-        });
+        return new UintrReceiver(handler, UintrCapabilities.ResolveMode(options?.Mode),
+            options?.SpinDuration ?? UintrReceiverOptions.DefaultSpinDuration);
     }
 
     /// <summary>The delivery path this receiver uses.</summary>

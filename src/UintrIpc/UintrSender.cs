@@ -23,18 +23,11 @@ public sealed class UintrSender : IDisposable
     private const int ReceiverGone = 1;
     private const int Disposed = 2;
 
-    private UintrSender(int index, NativeSenderPath native, int vector)
-    {
-        _index = index;
-        _native = native;
-        _vector = vector;
-        _pirBit = 1UL << vector;
-    }
-
-    private UintrSender(int index, Upid upid, int vector)
+    private UintrSender(int index, Upid upid, NativeSenderPath? native, int vector)
     {
         _index = index;
         _upid = upid;
+        _native = native;
         _vector = vector;
         _pirBit = 1UL << vector;
     }
@@ -57,7 +50,7 @@ public sealed class UintrSender : IDisposable
             throw ReceiverDied(fd.Vector);
         UintrSender sender = fd.Kind == Protocol.FdMessage.KindNative
             ? RegisterNative(fd)
-            : Uitt.Register(fd, static (index, upid, vector) => new UintrSender(index, upid, vector));
+            : Uitt.Register(fd, static (index, upid, vector) => new UintrSender(index, upid, native: null, vector));
         if (pidfd is not null)
             sender._watch = ProcessWatcher.Watch(pidfd, sender.OnReceiverExit);
         return sender;
@@ -119,7 +112,7 @@ public sealed class UintrSender : IDisposable
         var native = new NativeSenderPath(fd.Handle);
         try
         {
-            return Uitt.RegisterUnmapped(index => new UintrSender(index, native, fd.Vector));
+            return Uitt.RegisterUnmapped(index => new UintrSender(index, default, native, fd.Vector));
         }
         catch
         {

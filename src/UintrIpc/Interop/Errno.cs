@@ -6,7 +6,6 @@ internal static class Errno
     internal const int EINTR = 4;
     internal const int EBADF = 9;
     internal const int EAGAIN = 11;
-    internal const int EACCES = 13;
     internal const int EBUSY = 16;
     internal const int EINVAL = 22;
     internal const int ENOSPC = 28;

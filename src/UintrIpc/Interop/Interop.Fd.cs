@@ -16,7 +16,6 @@ internal static unsafe partial class Shim
     internal const uint S_IFREG = 0x8000;
     internal const int O_ACCMODE = 3;
     internal const int O_RDWR = 2;
-    internal const int FD_CLOEXEC = 1;
 
     [LibraryImport(Library, EntryPoint = "uipc_close")]
     [SuppressGCTransition]

@@ -5,7 +5,6 @@ internal static partial class Shim
     internal const int F_SEAL_SEAL = 0x0001;
     internal const int F_SEAL_SHRINK = 0x0002;
     internal const int F_SEAL_GROW = 0x0004;
-    internal const int F_SEAL_WRITE = 0x0008;
 
     /// <summary><c>memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)</c>.</summary>
     [LibraryImport(Library, EntryPoint = "uipc_memfd_create", StringMarshalling = StringMarshalling.Utf8)]

@@ -39,7 +39,7 @@ internal sealed unsafe class VectorRegion : IDisposable
     /// <summary>The private word a sleeping receiver also waits on; bumped to interrupt it.</summary>
     public uint* WakeWord => (uint*)ControlPage;
 
-    /// <summary>Room for <see cref="Shim.FutexWaitvMax"/> waiters' worth of 64 + 1 entries.</summary>
+    /// <summary>The futex_waitv array: 64 pages and the wake word, within <see cref="Shim.FutexWaitvMax"/>.</summary>
     public Shim.FutexWaiter* Waiters => (Shim.FutexWaiter*)(ControlPage + WaitersOffset);
 
     public VectorPage Page(int vector) => new(Slots + (vector * PageSize));

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# check.sh -- model-check docs/model/uintr.pml (the delivery protocol of docs/ABI.md)
+# check.sh -- model-check docs/model/uintr.pml (the delivery protocol of docs/ABI.md) and
+# docs/model/pipe.pml (the UintrPipe ring handshake of docs/PIPE.md)
 # with spin. Runs from any directory, works in a temporary directory, needs spin and gcc.
 # Prints `PASS <name>` or `FAIL <name>` per check, then `model: N passed, M failed`;
 # exits non-zero if any check failed. KEEP=1 keeps the work directory (pan output,
@@ -116,6 +117,19 @@ check broken_no_unmap              error 'assertion violated +!\(closed\[0\]\)' 
                                          -DBROKEN_NO_UNMAP -DCHK_W -DDISPOSE=1 -DNPOST1=1
 check broken_disposed_late         error 'assertion violated +!\(disposed\)' safety \
                                          -DBROKEN_DISPOSED_LATE -DCHK_B -DDISPOSE=2 -DNPOST1=1
+
+# ---- the UintrPipe ring's data/space handshake (pipe.pml, docs/PIPE.md) ----------------
+model="$here/pipe.pml"
+check pipe_safety                  pass '' safety
+check pipe_safety_ring3            pass '' safety -DRING=3 -DNMSG=6
+check pipe_reach_producer_sleeps   error "$(reach 1)" safety -DREACH=1
+check pipe_reach_s3_coalesces      error "$(reach 3)" safety -DREACH=3
+check pipe_reach_a2_posts_space    error "$(reach 4)" safety -DREACH=4
+check pipe_reach_f3_finds_space    error "$(reach 5)" safety -DREACH=5
+check pipe_broken_plain_publish    error 'assertion violated +!\(\(\(asleep\[0\]' safety -DBROKEN_PLAIN_PUBLISH
+check pipe_broken_no_f3            error 'invalid end state' safety -DBROKEN_NO_F3
+check pipe_broken_a_load_first     error 'invalid end state' safety -DBROKEN_A_LOAD_FIRST
+check pipe_broken_no_k2            error 'invalid end state' safety -DBROKEN_NO_K2
 
 echo "time: $((SECONDS - start))s"
 echo "model: $passed passed, $failed failed"

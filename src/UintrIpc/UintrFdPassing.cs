@@ -64,6 +64,17 @@ public static class UintrFdPassing
         return file;
     }
 
+    /// <summary>Sends a UintrPipe ring (kind 3; <paramref name="which"/> goes in the vector field: docs/PIPE.md section 7).</summary>
+    internal static ValueTask SendPipeRingAsync(this Socket socket, SafeHandle ring, int which, CancellationToken cancellationToken) =>
+        SendDescriptorAsync(socket, ring, Header(KindPipeRing, which), cancellationToken);
+
+    /// <summary>Receives a UintrPipe ring message; the caller owns and validates the descriptor.</summary>
+    internal static async ValueTask<(SafeFileDescriptorHandle Ring, int Which)> ReceivePipeRingAsync(this Socket socket, CancellationToken cancellationToken)
+    {
+        Descriptor received = await ReceiveDescriptorAsync(socket, uintr: false, cancellationToken, KindPipeRing).ConfigureAwait(false);
+        return (received.Handle, received.Vector);
+    }
+
     private static byte[] Header(ushort kind, int vector)
     {
         var header = new byte[HeaderSize];
@@ -136,7 +147,7 @@ public static class UintrFdPassing
         }
     }
 
-    private static async ValueTask<Descriptor> ReceiveDescriptorAsync(Socket socket, bool uintr, CancellationToken cancellationToken)
+    private static async ValueTask<Descriptor> ReceiveDescriptorAsync(Socket socket, bool uintr, CancellationToken cancellationToken, ushort plainKind = KindPlain)
     {
         var header = new byte[HeaderSize];
         ReceivedMessage? message;
@@ -149,7 +160,7 @@ public static class UintrFdPassing
         {
             while (message.NeedsMore)
                 message.Add(await socket.ReceiveAsync(header.AsMemory(message.Received), SocketFlags.None, cancellationToken).ConfigureAwait(false));
-            return message.Accept(header, uintr);
+            return message.Accept(header, uintr, plainKind);
         }
     }
 
@@ -252,14 +263,14 @@ public static class UintrFdPassing
         }
 
         /// <summary>Checks the header and hands out the message's one descriptor.</summary>
-        public Descriptor Accept(byte[] header, bool uintr)
+        public Descriptor Accept(byte[] header, bool uintr, ushort plainKind = KindPlain)
         {
             if (BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(MagicOffset)) != HeaderMagic
                 || BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(VersionOffset)) != HeaderVersion)
                 throw Malformed("no UintrIpc descriptor header, version 1");
             ushort kind = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(KindOffset));
-            if (uintr ? kind is not (KindFutexPage or KindNative) : kind != KindPlain)
-                throw Malformed($"a descriptor of kind {kind} where {(uintr ? "a uintr fd (kind 1 or 2)" : "a plain descriptor (kind 0)")} was expected");
+            if (uintr ? kind is not (KindFutexPage or KindNative) : kind != plainKind)
+                throw Malformed($"a descriptor of kind {kind} where {(uintr ? "a uintr fd (kind 1 or 2)" : $"kind {plainKind}")} was expected");
             int vector = (int)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(VectorOffset));
             var handle = new SafeFileDescriptorHandle(fds[0]);
             fds.Clear();

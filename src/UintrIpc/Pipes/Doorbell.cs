@@ -1,0 +1,113 @@
+using UintrIpc.Interop;
+
+namespace UintrIpc.Pipes;
+
+/// <summary>
+/// One end's doorbell (docs/PIPE.md sections 1 and 8): a receiver whose vector 0 the peer
+/// posts, and a way for this process to interrupt a wait on it (cancellation, death, disposal).
+/// </summary>
+internal sealed class Doorbell : IDisposable
+{
+    private readonly UintrReceiver _receiver;
+    private readonly TimeSpan _spinDuration;
+    private CancellationTokenSource _interrupt = new();
+
+    private Doorbell(UintrReceiver receiver, UintrFd fd, TimeSpan spinDuration)
+    {
+        _receiver = receiver;
+        Fd = fd;
+        _spinDuration = spinDuration;
+    }
+
+    /// <summary>The descriptor the peer posts this doorbell with.</summary>
+    public UintrFd Fd { get; }
+
+    public static Doorbell Create(TimeSpan spinDuration)
+    {
+        // The futex path: a pipe end is used from whichever thread resumes its awaits, which a
+        // native receiver (bound to its registering thread) cannot allow.
+        var receiver = UintrReceiver.Register(static _ => { }, new UintrReceiverOptions { Mode = UintrMode.Futex, SpinDuration = spinDuration });
+        try
+        {
+            return new Doorbell(receiver, receiver.CreateFd(0), spinDuration);
+        }
+        catch
+        {
+            receiver.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Ends a wait in progress, or the next one. Callers make their reason visible first (with a
+    /// full barrier), so that a waiter that renewed its token before the reason sees the reason.
+    /// </summary>
+    public void Interrupt() => Volatile.Read(ref _interrupt).Cancel();
+
+    /// <summary>
+    /// Returns once the peer posted or <see cref="Interrupt"/> was called (the caller looks at
+    /// the ring and its flags again either way). Throws <see cref="OperationCanceledException"/>
+    /// for <paramref name="cancellationToken"/>, <see cref="ObjectDisposedException"/> when disposed.
+    /// </summary>
+    public async ValueTask WaitAsync(CancellationToken cancellationToken)
+    {
+        CancellationTokenSource interrupt = Volatile.Read(ref _interrupt);
+        if (interrupt.IsCancellationRequested)
+        {
+            Renew(interrupt);
+            return;
+        }
+        CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), interrupt)
+            : default;
+        try
+        {
+            await TemporaryWaitAsync.WaitAsync(_receiver, _spinDuration, interrupt.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            Renew(interrupt);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            registration.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        Fd.Dispose();
+        _receiver.Dispose();
+    }
+
+    // An old source may still be cancelled by a racing Interrupt: harmless, so it is not disposed.
+    private void Renew(CancellationTokenSource old) => Interlocked.CompareExchange(ref _interrupt, new CancellationTokenSource(), old);
+
+    /// <summary>The peer's doorbell, which this end posts.</summary>
+    internal sealed class Remote(UintrSender sender, PeerLiveness peer) : IDisposable
+    {
+        public void Post()
+        {
+            try
+            {
+                sender.Send();
+            }
+            catch (UintrException e) when (e.Errno == Errno.ESHUTDOWN)
+            {
+                peer.MarkDead();
+            }
+            catch (UintrException e) when (e.Errno == Errno.ECONNRESET)
+            {
+                // The peer closed its end: it completed both directions first, and the ring's
+                // state words say so.
+            }
+            catch (ObjectDisposedException)
+            {
+                // This end is being disposed concurrently; nobody is left to notify.
+            }
+        }
+
+        public void Dispose() => sender.Dispose();
+    }
+}

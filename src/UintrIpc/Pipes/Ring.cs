@@ -1,0 +1,77 @@
+using System.Runtime.CompilerServices;
+using UintrIpc.Interop;
+using static UintrIpc.Pipes.RingDescriptor;
+
+namespace UintrIpc.Pipes;
+
+/// <summary>
+/// One mapped ring: the shared header words and the data area. Every end's operation holds a
+/// reference on the mapping (<see cref="Enter"/>), so disposal never unmaps under a running call.
+/// </summary>
+internal sealed unsafe class Ring : IDisposable
+{
+    private readonly SafeMappingHandle _mapping;
+    private readonly byte* _header;
+
+    private Ring(SafeMappingHandle mapping, int size)
+    {
+        _mapping = mapping;
+        _header = mapping.Address;
+        Data = mapping.Address + HeaderSize;
+        Size = size;
+        Memory = new RingMemory(Data, size);
+    }
+
+    public int Size { get; }
+
+    public ulong Mask => (ulong)Size - 1;
+
+    public byte* Data { get; }
+
+    /// <summary>The data area as <see cref="Memory{T}"/>, for handing out segments without copying.</summary>
+    public RingMemory Memory { get; }
+
+    public ref ulong Tail => ref Word<ulong>(TailOffset);
+    public ref ulong Head => ref Word<ulong>(HeadOffset);
+    public ref uint ProducerState => ref Word<uint>(ProducerStateOffset);
+    public ref uint ConsumerState => ref Word<uint>(ConsumerStateOffset);
+    public ref uint SpaceWanted => ref Word<uint>(SpaceWantedOffset);
+
+    /// <summary>The header page, for tests that play a hostile peer.</summary>
+    internal byte* Header => _header;
+
+    /// <summary>Maps the whole ring file (header and data) shared and writable.</summary>
+    public static Ring Map(SafeFileDescriptorHandle fd, int size) =>
+        new(SafeMappingHandle.MapShared(fd.Fd, HeaderSize + (ulong)size), size);
+
+    /// <summary>Keeps the mapping alive until <see cref="Exit"/>; false once it is released.</summary>
+    public bool Enter()
+    {
+        bool added = false;
+        try
+        {
+            _mapping.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        return added;
+    }
+
+    public void Exit() => _mapping.DangerousRelease();
+
+    /// <summary>Unmaps once no call is inside.</summary>
+    public void Dispose() => _mapping.Dispose();
+
+    /// <summary>Copies <paramref name="source"/> into the data area at <paramref name="position"/>, in two pieces at the wrap.</summary>
+    public void CopyIn(ulong position, ReadOnlySpan<byte> source)
+    {
+        int offset = (int)(position & Mask);
+        int first = Math.Min(source.Length, Size - offset);
+        source[..first].CopyTo(new Span<byte>(Data + offset, first));
+        source[first..].CopyTo(new Span<byte>(Data, source.Length - first));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref T Word<T>(int offset) where T : unmanaged => ref Unsafe.AsRef<T>(_header + offset);
+}

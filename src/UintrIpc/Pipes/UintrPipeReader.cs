@@ -1,0 +1,216 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using UintrIpc.Interop;
+using static UintrIpc.Pipes.RingDescriptor;
+
+namespace UintrIpc.Pipes;
+
+/// <summary>
+/// The consumer end of a ring as a <see cref="PipeReader"/> (docs/PIPE.md sections 5 and 10):
+/// buffers are the ring's own memory, one segment or two at the wrap, never an empty one.
+/// </summary>
+internal sealed class UintrPipeReader : PipeReader
+{
+    private readonly Ring _ring;
+    private readonly RingConsumer _consumer;
+    private readonly Doorbell _doorbell;
+    private readonly PeerLiveness _peer;
+    private readonly RingSegment _first = new();
+    private readonly RingSegment _second = new();
+    private ulong _examined;
+    private ulong _bufferEnd;       // end of the last buffer handed out
+    private int _cancelPending;
+    private bool _completed;
+    private volatile bool _disposed;
+
+    public UintrPipeReader(Ring ring, Doorbell doorbell, Doorbell.Remote space, PeerLiveness peer)
+    {
+        _ring = ring;
+        _doorbell = doorbell;
+        _peer = peer;
+        _consumer = new RingConsumer(ring, space);
+    }
+
+    public override bool TryRead(out ReadResult result)
+    {
+        Enter();
+        try
+        {
+            return TryGetResult(minimum: 0, anyUnconsumed: true, out result);
+        }
+        finally
+        {
+            _ring.Exit();
+        }
+    }
+
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
+        ReadCoreAsync(0, cancellationToken);
+
+    protected override ValueTask<ReadResult> ReadAtLeastAsyncCore(int minimumSize, CancellationToken cancellationToken) =>
+        ReadCoreAsync(minimumSize, cancellationToken);
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        Enter();
+        try
+        {
+            ulong head = _consumer.HeadPosition;
+            ulong c = Resolve(consumed, head);
+            ulong e = Resolve(examined, head);
+            if (c < head || c > _bufferEnd)
+                throw new ArgumentOutOfRangeException(nameof(consumed), "The consumed position is outside the last buffer read.");
+            if (e < c || e > _bufferEnd)
+                throw new ArgumentOutOfRangeException(nameof(examined), "The examined position is before the consumed one or outside the last buffer read.");
+            _examined = Math.Max(_examined, e);
+            if (c > head)
+                _consumer.Advance(c);
+        }
+        finally
+        {
+            _ring.Exit();
+        }
+    }
+
+    public override void CancelPendingRead()
+    {
+        Interlocked.Exchange(ref _cancelPending, 1);
+        _doorbell.Interrupt();
+    }
+
+    public override void Complete(Exception? exception = null)
+    {
+        if (_completed || _disposed)
+            return;
+        _completed = true;
+        if (_ring.Enter())
+        {
+            try
+            {
+                _consumer.Complete();
+            }
+            finally
+            {
+                _ring.Exit();
+            }
+        }
+    }
+
+    /// <summary>Called by the pipe's Dispose: completes, then makes every later call and a pending wait fail.</summary>
+    internal void Close()
+    {
+        Complete();
+        _disposed = true;
+        _doorbell.Interrupt();
+    }
+
+    internal RingConsumer Consumer => _consumer;
+
+    private async ValueTask<ReadResult> ReadCoreAsync(int minimum, CancellationToken cancellationToken)
+    {
+        Enter();
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (TryGetResult(minimum, anyUnconsumed: false, out ReadResult result))
+                    return result;
+                try
+                {
+                    await _doorbell.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException) when (_disposed)
+                {
+                    throw new ObjectDisposedException(nameof(UintrPipe));
+                }
+            }
+        }
+        finally
+        {
+            _ring.Exit();
+        }
+    }
+
+    /// <summary>
+    /// C1-C2 and the decision: data enough (new since the last examined position, or
+    /// <paramref name="minimum"/> bytes), cancelled, completed, aborted, or the peer dead.
+    /// </summary>
+    private bool TryGetResult(int minimum, bool anyUnconsumed, out ReadResult result)
+    {
+        if (_disposed)
+            throw new ObjectDisposedException(nameof(UintrPipe));
+        if (_completed)
+            throw new InvalidOperationException("Reading is not allowed after the reader was completed.");
+        if (Interlocked.Exchange(ref _cancelPending, 0) != 0)
+        {
+            result = new ReadResult(Buffer(), isCanceled: true, isCompleted: false);
+            return true;
+        }
+        bool dead = _peer.IsDead;        // before the position: whatever it published is seen
+        _consumer.Look();
+        long available = _consumer.Available;
+        uint state = _consumer.ProducerState;
+        bool unexamined = _consumer.TailPosition > _examined;
+        bool ready = anyUnconsumed ? available > 0 : minimum > 0 ? available >= minimum : unexamined;
+        if (state == StateCompleted || ready)
+        {
+            result = new ReadResult(Buffer(), isCanceled: false, isCompleted: state == StateCompleted);
+            return true;
+        }
+        if (state == StateAborted || dead)
+        {
+            // The stream ends in an error, but the bytes published before it are still data.
+            if (unexamined)
+            {
+                result = new ReadResult(Buffer(), isCanceled: false, isCompleted: false);
+                return true;
+            }
+            throw state == StateAborted
+                ? new UintrException(Errno.ECONNRESET, "The peer completed its output with an error.")
+                : new UintrException(Errno.ESHUTDOWN, "The peer process has exited.");
+        }
+        result = default;
+        return false;
+    }
+
+    /// <summary>The unconsumed bytes as a sequence over the ring: one segment, or two at the wrap.</summary>
+    private ReadOnlySequence<byte> Buffer()
+    {
+        ulong head = _consumer.HeadPosition;
+        ulong tail = _consumer.TailPosition;
+        _bufferEnd = tail;
+        int length = (int)(tail - head);
+        if (length == 0)
+            return ReadOnlySequence<byte>.Empty;
+        int offset = (int)(head & _ring.Mask);
+        int first = Math.Min(length, _ring.Size - offset);
+        Memory<byte> memory = _ring.Memory.Memory;
+        if (first == length)
+        {
+            _first.Set(memory.Slice(offset, length), head, null);
+            return new ReadOnlySequence<byte>(_first, 0, _first, length);
+        }
+        _second.Set(memory[..(length - first)], head + (ulong)first, null);
+        _first.Set(memory.Slice(offset, first), head, _second);
+        return new ReadOnlySequence<byte>(_first, 0, _second, length - first);
+    }
+
+    private ulong Resolve(SequencePosition position, ulong head)
+    {
+        object? segment = position.GetObject();
+        if (segment is RingSegment ring && (ReferenceEquals(ring, _first) || ReferenceEquals(ring, _second)))
+            return (ulong)(ring.RunningIndex + position.GetInteger());
+        if (_bufferEnd == head && position.GetInteger() == 0)
+            return head; // a position of the empty buffer
+        throw new InvalidOperationException("The position does not come from the last buffer this reader returned.");
+    }
+
+    private void Enter()
+    {
+        if (_disposed || !_ring.Enter())
+            throw new ObjectDisposedException(nameof(UintrPipe));
+    }
+}

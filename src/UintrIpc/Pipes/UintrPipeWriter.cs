@@ -1,0 +1,336 @@
+using System.IO.Pipelines;
+using UintrIpc.Interop;
+
+namespace UintrIpc.Pipes;
+
+/// <summary>
+/// The producer end of a ring as a <see cref="PipeWriter"/> (docs/PIPE.md sections 4 and 10):
+/// <see cref="GetMemory"/> hands out ring memory where it is contiguous and a staging buffer
+/// otherwise; <see cref="FlushAsync"/> publishes and waits for space while the ring is full.
+/// </summary>
+internal sealed class UintrPipeWriter : PipeWriter
+{
+    private const int MinimumStagingSize = 4096;
+
+    private readonly Ring _ring;
+    private readonly RingProducer _producer;
+    private readonly Doorbell _doorbell;
+    private readonly PeerLiveness _peer;
+    private byte[] _staging = [];
+    private int _stagedStart;       // staged bytes before this are already in the ring
+    private int _stagedEnd;
+    private int _ringWritten;       // advanced into the ring, not yet published
+    private int _handedOut;         // bytes of the last GetMemory not yet advanced
+    private bool _handedRing;       // whether that memory was ring memory
+    private int _cancelPending;
+    private bool _completed;
+    private volatile bool _disposed;
+
+    public UintrPipeWriter(Ring ring, Doorbell doorbell, Doorbell.Remote data, PeerLiveness peer)
+    {
+        _ring = ring;
+        _doorbell = doorbell;
+        _peer = peer;
+        _producer = new RingProducer(ring, data);
+    }
+
+    public override bool CanGetUnflushedBytes => true;
+
+    public override long UnflushedBytes => _ringWritten + (_stagedEnd - _stagedStart);
+
+    internal RingProducer Producer => _producer;
+
+    public override Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
+        ThrowIfCompleted();
+        Enter();
+        try
+        {
+            int wanted = Math.Max(sizeHint, 1);
+            if (_stagedEnd == _stagedStart)
+            {
+                _producer.Look();
+                ulong at = _producer.TailPosition + (ulong)_ringWritten;
+                int offset = (int)(at & _ring.Mask);
+                int contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
+                if (contiguous >= wanted)
+                {
+                    _handedRing = true;
+                    _handedOut = contiguous;
+                    return _ring.Memory.Memory.Slice(offset, contiguous);
+                }
+            }
+            EnsureStaging(Math.Max(wanted, MinimumStagingSize));
+            _handedRing = false;
+            _handedOut = _staging.Length - _stagedEnd;
+            return _staging.AsMemory(_stagedEnd);
+        }
+        finally
+        {
+            _ring.Exit();
+        }
+    }
+
+    public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+    public override void Advance(int bytes)
+    {
+        ThrowIfCompleted();
+        if ((uint)bytes > (uint)_handedOut)
+            throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "Advance goes past the memory GetMemory returned.");
+        _handedOut -= bytes;
+        if (_handedRing)
+            _ringWritten += bytes;
+        else
+            _stagedEnd += bytes;
+    }
+
+    public override void CancelPendingFlush()
+    {
+        Interlocked.Exchange(ref _cancelPending, 1);
+        _doorbell.Interrupt();
+    }
+
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfCompleted();
+        Enter();
+        bool exit = true;
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            PublishWritten();
+            if (_stagedEnd == _stagedStart || _producer.ConsumerCompleted)
+                return new(Finish(canceled: Interlocked.Exchange(ref _cancelPending, 0) != 0));
+            exit = false;
+            return FlushStagedAsync(cancellationToken);
+        }
+        finally
+        {
+            if (exit)
+                _ring.Exit();
+        }
+    }
+
+    public override async ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    {
+        ThrowIfCompleted();
+        if (UnflushedBytes > 0)
+        {
+            FlushResult flushed = await FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (flushed.IsCanceled || flushed.IsCompleted)
+            {
+                Stage(source.Span); // nothing is lost: the next flush carries it
+                return flushed;
+            }
+        }
+        Enter();
+        try
+        {
+            while (!source.IsEmpty)
+            {
+                _producer.Look();
+                if (_producer.ConsumerCompleted)
+                    return Finish(canceled: false);
+                int count = (int)Math.Min(_producer.Free, source.Length);
+                if (count > 0)
+                {
+                    _ring.CopyIn(_producer.TailPosition, source.Span[..count]);
+                    _producer.Publish(count);
+                    source = source[count..];
+                    continue;
+                }
+                if (!await WaitForSpaceAsync(source, cancellationToken).ConfigureAwait(false))
+                    return new FlushResult(isCanceled: true, isCompleted: false);
+            }
+            return Finish(canceled: Interlocked.Exchange(ref _cancelPending, 0) != 0);
+        }
+        finally
+        {
+            _ring.Exit();
+        }
+    }
+
+    public override void Complete(Exception? exception = null)
+    {
+        if (_completed || _disposed)
+            return;
+        _completed = true;
+        if (!_ring.Enter())
+            return;
+        try
+        {
+            PublishWritten();
+            _producer.Look();
+            // Staged bytes that fit now; CompleteAsync flushes everything first.
+            int count = (int)Math.Min(_producer.Free, _stagedEnd - _stagedStart);
+            if (count > 0 && !_producer.ConsumerCompleted)
+            {
+                _ring.CopyIn(_producer.TailPosition, _staging.AsSpan(_stagedStart, count));
+                _producer.Publish(count);
+            }
+            _stagedStart = _stagedEnd = 0;
+        }
+        catch (UintrException)
+        {
+            // A protocol violation or a dead peer: the completion below still goes out.
+        }
+        finally
+        {
+            _producer.Complete(aborted: exception is not null);
+            _ring.Exit();
+        }
+    }
+
+    public override async ValueTask CompleteAsync(Exception? exception = null)
+    {
+        if (exception is null && !_completed && !_disposed)
+        {
+            try
+            {
+                await FlushAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is UintrException or OperationCanceledException)
+            {
+                // Complete below publishes what it can; the failure is the peer's to see.
+            }
+        }
+        Complete(exception);
+    }
+
+    /// <summary>Called by the pipe's Dispose: completes, then makes every later call and a pending wait fail.</summary>
+    internal void Close()
+    {
+        Complete();
+        _disposed = true;
+        _doorbell.Interrupt();
+    }
+
+    private void PublishWritten()
+    {
+        if (_peer.IsDead)
+            throw new UintrException(Errno.ESHUTDOWN, "The peer process has exited.");
+        if (_ringWritten > 0)
+        {
+            int count = _ringWritten;
+            _ringWritten = 0;
+            _handedOut = 0;
+            _producer.Publish(count);
+        }
+    }
+
+    private async ValueTask<FlushResult> FlushStagedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (_stagedEnd > _stagedStart)
+            {
+                _producer.Look();
+                if (_producer.ConsumerCompleted)
+                    break;
+                int count = (int)Math.Min(_producer.Free, _stagedEnd - _stagedStart);
+                if (count > 0)
+                {
+                    _ring.CopyIn(_producer.TailPosition, _staging.AsSpan(_stagedStart, count));
+                    _stagedStart += count;
+                    _producer.Publish(count);
+                    continue;
+                }
+                if (!await WaitForSpaceAsync(ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false))
+                    return new FlushResult(isCanceled: true, isCompleted: false);
+            }
+            return Finish(canceled: Interlocked.Exchange(ref _cancelPending, 0) != 0);
+        }
+        finally
+        {
+            _ring.Exit();
+        }
+    }
+
+    /// <summary>
+    /// F2-F4: waits until the ring has space or the consumer completed. False when
+    /// <see cref="CancelPendingFlush"/> ended the wait. On cancellation <paramref name="unwritten"/>
+    /// is staged first, so that no byte of a write is lost.
+    /// </summary>
+    private async ValueTask<bool> WaitForSpaceAsync(ReadOnlyMemory<byte> unwritten, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                _producer.WantSpace();
+                _producer.Look();
+                if (_producer.Free > 0 || _producer.ConsumerCompleted)
+                    return true;
+                if (_disposed)
+                    throw new ObjectDisposedException(nameof(UintrPipe));
+                if (Volatile.Read(ref _cancelPending) != 0)
+                {
+                    Interlocked.Exchange(ref _cancelPending, 0);
+                    Stage(unwritten.Span);
+                    return false;
+                }
+                if (_peer.IsDead)
+                    throw new UintrException(Errno.ESHUTDOWN, "The peer process has exited.");
+                try
+                {
+                    await _doorbell.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException) when (_disposed)
+                {
+                    throw new ObjectDisposedException(nameof(UintrPipe));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Stage(unwritten.Span);
+            throw;
+        }
+    }
+
+    private FlushResult Finish(bool canceled)
+    {
+        if (_producer.ConsumerCompleted)
+            _stagedStart = _stagedEnd = 0; // nobody will read them, as a Pipe discards after its reader completed
+        else if (_stagedStart == _stagedEnd)
+            _stagedStart = _stagedEnd = 0;
+        return new FlushResult(canceled, _producer.ConsumerCompleted);
+    }
+
+    private void Stage(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+            return;
+        EnsureStaging(bytes.Length);
+        bytes.CopyTo(_staging.AsSpan(_stagedEnd));
+        _stagedEnd += bytes.Length;
+    }
+
+    private void EnsureStaging(int more)
+    {
+        if (_staging.Length - _stagedEnd >= more)
+            return;
+        int live = _stagedEnd - _stagedStart;
+        byte[] bigger = _staging.Length - live >= more ? _staging : new byte[Math.Max(_staging.Length * 2, live + more)];
+        _staging.AsSpan(_stagedStart, live).CopyTo(bigger);
+        _staging = bigger;
+        _stagedStart = 0;
+        _stagedEnd = live;
+    }
+
+    private void ThrowIfCompleted()
+    {
+        if (_disposed)
+            throw new ObjectDisposedException(nameof(UintrPipe));
+        if (_completed)
+            throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
+    }
+
+    private void Enter()
+    {
+        if (_disposed || !_ring.Enter())
+            throw new ObjectDisposedException(nameof(UintrPipe));
+    }
+}

@@ -1,3 +1,4 @@
+using UintrIpc.Diagnostics;
 using UintrIpc.Interop;
 using UintrIpc.Native;
 using UintrIpc.Peers;
@@ -97,6 +98,8 @@ public sealed class UintrSender : IDisposable
     {
         UintrSender? sender = Uitt.Lookup(index);
         int state = sender is null ? Disposed : Volatile.Read(ref sender._state);
+        if (state != Registered)
+            SendCounters.Failed();
         if (state == Disposed)
             throw new UintrException(Errno.EINVAL, $"No sender is registered at UITT index {index}.");
         if (state == ReceiverGone)
@@ -126,7 +129,11 @@ public sealed class UintrSender : IDisposable
         if (_native is not null)
             _native.Post();
         else if (!SenderProtocol.Post(_upid, _pirBit))
+        {
+            SendCounters.Failed();
             throw new UintrException(Errno.ECONNRESET, $"Vector {_vector} was closed by its receiver.");
+        }
+        SendCounters.Sent();
     }
 
     /// <summary>Unregisters the sender (<c>uintr_unregister_sender</c>) and frees its index.</summary>
@@ -144,6 +151,7 @@ public sealed class UintrSender : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowForState()
     {
+        SendCounters.Failed();
         ThrowIfDisposed();
         throw ReceiverDied(_vector);
     }

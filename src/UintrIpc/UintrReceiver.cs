@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.Intrinsics.X86;
 using UintrIpc.Delivery;
+using UintrIpc.Diagnostics;
+using UintrIpc.Dispatch;
 using UintrIpc.Interop;
 using UintrIpc.Native;
 using static UintrIpc.Protocol.VectorPageDescriptor;
@@ -10,13 +13,13 @@ namespace UintrIpc;
 /// <summary>
 /// A user-interrupt receiver (the RFC's <c>uintr_register_handler</c>): up to 64 vectors, each
 /// a <see cref="UintrFd"/>, whose posts run the handler at the safe points
-/// <see cref="Poll"/> and <see cref="Wait(TimeSpan)"/>.
+/// <see cref="Poll"/>, <see cref="Wait(TimeSpan)"/> and <see cref="WaitAsync"/>.
 /// </summary>
 /// <remarks>
-/// A receiver is not tied to a thread, but only one thread may be inside <see cref="Wait(TimeSpan)"/>
-/// or <see cref="Poll"/> at a time; the other members may be called from any thread. The
-/// native path is the exception the hardware imposes: there the registering thread receives
-/// (see <see cref="Register"/>).
+/// A receiver is not tied to a thread, but only one caller may be inside <see cref="Wait(TimeSpan)"/>,
+/// <see cref="WaitAsync"/> or <see cref="Poll"/> at a time; the other members may be called from
+/// any thread. The native path is the exception the hardware imposes: there the registering
+/// thread receives (see <see cref="Register"/>).
 /// </remarks>
 public sealed class UintrReceiver : IDisposable
 {
@@ -26,18 +29,29 @@ public sealed class UintrReceiver : IDisposable
     private readonly UintrFd?[] _fds = new UintrFd?[VectorCount];
     private readonly Lock _lock = new();
     private readonly Func<bool> _beforeSleep;
+    private readonly ReceiverCounters _counters = new();
+    private readonly FutexReceiverPath? _futex; // the same object as _path on the futex path: the spin calls it directly
+    private DispatchWaiter? _dispatchWaiter;    // created by the first WaitAsync that sleeps
 
     private ulong _liveMask;          // written under _lock, read without it
     private ulong _pending;           // collected, undelivered; atomic updates (CloseVector races)
     private volatile bool _interruptsEnabled = true;
     private bool _inHandler;          // owner thread only
     private CancellationToken _waitToken; // owner thread only: the token of the Wait in progress
-    private int _owner;               // managed thread id of the thread inside Wait/Poll, or 0
+    private int _owner;               // managed thread id of the thread inside Wait/Poll, AsyncOwner, or 0
     private int _disposed;
     private bool _released;           // under _lock
 
-    // Written by the owner thread only; read racily by Statistics.
-    private long _posts, _deliveries, _blocks, _wakeups, _spuriousWakeups;
+    /// <summary><see cref="_owner"/> while a WaitAsync sleeps in the dispatcher: no thread is inside, but the receiver is taken.</summary>
+    private const int AsyncOwner = -1;
+
+    /// <summary>
+    /// Spin polls between two reads of the clock and the cancellation token. A clock read costs
+    /// about as much as a poll, so reading it every time doubled the loop and the time between a
+    /// post and its discovery; 16 polls of one PAUSE each keep the spin budget's overshoot near a
+    /// microsecond even where PAUSE takes 140 cycles.
+    /// </summary>
+    private const int SpinPollsPerCheck = 16;
 
     private UintrReceiver(UintrHandler handler, UintrMode mode, TimeSpan spinDuration)
     {
@@ -46,14 +60,16 @@ public sealed class UintrReceiver : IDisposable
         _spinTicks = Environment.ProcessorCount > 1 ? ToStopwatchTicks(spinDuration) : 0;
         Pid = Environment.ProcessId;
         Id = (ulong)Random.Shared.NextInt64() ^ ((ulong)Stopwatch.GetTimestamp() << 1);
-        _path = mode == UintrMode.Native ? new NativeReceiverPath() : new FutexReceiverPath(Pid, Id);
+        _futex = mode == UintrMode.Native ? null : new FutexReceiverPath(Pid, Id);
+        _path = _futex ?? (IReceiverPath)new NativeReceiverPath();
         _beforeSleep = () =>
         {
             if (Volatile.Read(ref _disposed) != 0 || _waitToken.IsCancellationRequested)
                 return false;
-            _blocks++;
+            _counters.Blocks++;
             return true;
         };
+        UintrMetrics.Register(_counters);
     }
 
     internal int Pid { get; }
@@ -121,8 +137,7 @@ public sealed class UintrReceiver : IDisposable
         get
         {
             ThrowIfDisposed();
-            return new(Volatile.Read(ref _posts), Volatile.Read(ref _deliveries), Volatile.Read(ref _blocks),
-                Volatile.Read(ref _wakeups), Volatile.Read(ref _spuriousWakeups));
+            return _counters.Snapshot();
         }
     }
 
@@ -156,7 +171,7 @@ public sealed class UintrReceiver : IDisposable
             var fd = new UintrFd(handle, vector, Pid, Id, this, kind: _path.DescriptorKind);
             _fds[vector] = fd;
             Volatile.Write(ref _liveMask, _liveMask | (1UL << vector));
-            _path.Interrupt(); // a sleeping Wait starts watching the new vector
+            Interrupt(); // a sleeping Wait starts watching the new vector
             return fd;
         }
     }
@@ -216,24 +231,13 @@ public sealed class UintrReceiver : IDisposable
     {
         if (CollectAndDeliver())                                                  // W1
             return true;
-        long start = Stopwatch.GetTimestamp();
-        long deadline = timeoutTicks < 0 ? long.MaxValue : AddSaturating(start, timeoutTicks);
-        long spinEnd = Math.Min(deadline, AddSaturating(start, _spinTicks));
-        // No sched_yield in here: when another task is runnable it takes the CPU until the next
-        // scheduler tick (4 ms), far past any spin budget (bench/README.md, --contend).
-        while (Stopwatch.GetTimestamp() < spinEnd)                                // W2
-        {
-            Thread.SpinWait(1);
-            if (CollectAndDeliver())
-                return true;
-            ThrowIfInterrupted(cancellationToken);
-        }
+        long deadline = StartSpin(timeoutTicks, out long spinEnd);
+        if (Spin(spinEnd, cancellationToken))                                     // W2
+            return true;
         if (timeoutTicks == 0)
             return false;
 
-        using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static state => ((UintrReceiver)state!).InterruptWaiter(), this)
-            : default;
+        using CancellationTokenRegistration registration = RegisterCancellation(cancellationToken);
         _waitToken = cancellationToken;
         try
         {
@@ -242,16 +246,8 @@ public sealed class UintrReceiver : IDisposable
                 uint generation = _path.Generation;                                  // W3
                 long remainingNs = deadline == long.MaxValue ? -1 : ToNanoseconds(deadline - Stopwatch.GetTimestamp());
                 BlockResult result = _path.Block(Volatile.Read(ref _liveMask), generation, remainingNs, _beforeSleep); // W4-W10
-                if (result.WokenByPost)
-                    _wakeups++;
-                AddPosts(result.Posted);
-                if (Deliver() > 0)
-                    return true;
-                ThrowIfInterrupted(cancellationToken);                               // W11
-                if (result.TimedOut || Stopwatch.GetTimestamp() >= deadline)
-                    return false;
-                if (result.WokenByPost)
-                    _spuriousWakeups++;
+                if (AfterBlock(result, deadline, cancellationToken) is { } done)     // W10, W11
+                    return done;
             }
         }
         finally
@@ -259,6 +255,173 @@ public sealed class UintrReceiver : IDisposable
             _waitToken = default;
         }
     }
+
+    /// <summary>
+    /// Waits for interrupts without blocking a thread: <see cref="Wait(TimeSpan, CancellationToken)"/>'s
+    /// contract, asynchronously. Interrupts pending on entry are delivered at once (the result is
+    /// already complete); otherwise it spins inline for <see cref="UintrReceiverOptions.SpinDuration"/>,
+    /// then hands the receiver to a dispatcher thread that sleeps for many receivers at once.
+    /// Returns <see langword="true"/> once at least one handler ran, <see langword="false"/> on timeout.
+    /// </summary>
+    /// <remarks>
+    /// Handlers run on the thread that resumes the await (in the caller's synchronization context,
+    /// if it has one), never on a dispatcher thread. The vector pages go to BLOCKED and back
+    /// exactly as for <see cref="Wait(TimeSpan)"/> (docs/ABI.md section 5), so senders cannot tell
+    /// the two apart. A steady-state call allocates nothing. <see cref="Wait(TimeSpan)"/>,
+    /// <see cref="WaitAsync"/> and <see cref="Poll"/> exclude each other while it is pending.
+    /// </remarks>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.</param>
+    /// <param name="cancellationToken">Cancels the wait with <see cref="OperationCanceledException"/>; a post the wait had already collected is delivered instead, none is lost.</param>
+    /// <exception cref="InvalidOperationException">Interrupts are disabled; called from a handler; or another Wait, WaitAsync or Poll is in progress.</exception>
+    /// <exception cref="ObjectDisposedException">The receiver is disposed, before or during the wait.</exception>
+    /// <exception cref="UintrException">EOPNOTSUPP on the native path: the hardware delivers to the registering thread, which only a blocking <see cref="Wait(TimeSpan)"/> can keep.</exception>
+    public ValueTask<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
+        if (_futex is null)
+        {
+            ThrowIfDisposed();
+            throw new UintrException(Errno.EOPNOTSUPP,
+                "WaitAsync is not available on the native path: user interrupts are delivered to the thread that registered the receiver, " +
+                "and only a blocking Wait on that thread can receive them. Use Wait, or a futex-mode receiver (UintrReceiverOptions.Mode = UintrMode.Futex).");
+        }
+        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : ToStopwatchTicks(timeout);
+        bool nested = Enter();
+        bool handedOver = false;
+        try
+        {
+            if (_inHandler)
+                throw new InvalidOperationException("WaitAsync cannot be called from a handler: handlers are never re-entered.");
+            if (!_interruptsEnabled)
+                throw new InvalidOperationException("Interrupts are disabled: WaitAsync could never deliver. Call EnableInterrupts first.");
+            cancellationToken.ThrowIfCancellationRequested();
+            if (CollectAndDeliver())                                              // W1
+                return new ValueTask<bool>(true);
+            long deadline = StartSpin(timeoutTicks, out long spinEnd);
+            if (Spin(spinEnd, cancellationToken))                                 // W2, inline: a busy receiver never sleeps
+                return new ValueTask<bool>(true);
+            if (timeoutTicks == 0)
+                return new ValueTask<bool>(false);
+            handedOver = true;
+            return SleepAsync(_futex, deadline, cancellationToken);
+        }
+        finally
+        {
+            if (!handedOver)
+                Exit(nested);
+        }
+    }
+
+    /// <summary>
+    /// W3–W11 for <see cref="WaitAsync"/>: the calling thread arms the pages (W3–W6), a dispatcher
+    /// thread sleeps (W7), and the thread that resumes the await disarms them, collects and
+    /// delivers (W9–W11). Owns the receiver from the caller's <see cref="Enter"/> to its <see cref="Exit"/>.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> SleepAsync(IDispatchablePath path, long deadline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using CancellationTokenRegistration registration = RegisterCancellation(cancellationToken);
+            _waitToken = cancellationToken;
+            try
+            {
+                while (true)
+                {
+                    uint generation = _path.Generation;                              // W3
+                    ulong live = Volatile.Read(ref _liveMask);
+                    ulong posted = path.Arm(live);                                   // W4, W5
+                    bool sleeps = posted == 0 && Stopwatch.GetTimestamp() < deadline && _beforeSleep(); // W6
+                    DispatchOutcome outcome = DispatchOutcome.TimedOut;
+                    if (sleeps)
+                    {
+                        DispatchWaiter waiter = _dispatchWaiter ??= new DispatchWaiter();
+                        ValueTask<DispatchOutcome> sleep = waiter.SleepAsync(path, live, generation, deadline); // W7
+                        Volatile.Write(ref _owner, AsyncOwner);
+                        outcome = await sleep;
+                        Volatile.Write(ref _owner, Environment.CurrentManagedThreadId);
+                    }
+                    posted |= path.Disarm(live);                                     // W9, W10
+                    var result = new BlockResult(posted, sleeps, WokenByPost: sleeps && outcome == DispatchOutcome.Woken,
+                        TimedOut: outcome == DispatchOutcome.TimedOut);
+                    if (AfterBlock(result, deadline, cancellationToken) is { } done) // W10, W11
+                        return done;
+                }
+            }
+            finally
+            {
+                _waitToken = default;
+            }
+        }
+        finally
+        {
+            Exit(nested: false);
+        }
+    }
+
+    /// <summary>W10–W11 after one block: the result of the wait, or null to block again.</summary>
+    private bool? AfterBlock(BlockResult result, long deadline, CancellationToken cancellationToken)
+    {
+        if (result.WokenByPost)
+            _counters.Wakeups++;
+        AddPosts(result.Posted);
+        if (Deliver() > 0)
+            return true;
+        ThrowIfInterrupted(cancellationToken);
+        if (result.TimedOut || Stopwatch.GetTimestamp() >= deadline)
+            return false;
+        if (result.WokenByPost)
+            _counters.SpuriousWakeups++;
+        return null;
+    }
+
+    /// <summary>The wait's deadline (<see cref="long.MaxValue"/>: none) and, in <paramref name="spinEnd"/>, when its spin ends.</summary>
+    private long StartSpin(long timeoutTicks, out long spinEnd)
+    {
+        long start = Stopwatch.GetTimestamp();
+        long deadline = timeoutTicks < 0 ? long.MaxValue : AddSaturating(start, timeoutTicks);
+        spinEnd = _spinTicks == 0 ? start : Math.Min(deadline, AddSaturating(start, _spinTicks));
+        return deadline;
+    }
+
+    /// <summary>
+    /// W2: polls the pages until a handler ran (true) or <paramref name="spinEnd"/> passed (false).
+    /// No sched_yield in here: when another task is runnable it takes the CPU until the next
+    /// scheduler tick (4 ms), far past any spin budget (bench/README.md, --contend). One PAUSE
+    /// per poll, and the clock and the token only every <see cref="SpinPollsPerCheck"/> polls:
+    /// the time from a post to its discovery is then one poll and one PAUSE, as in a bare spin.
+    /// </summary>
+    private bool Spin(long spinEnd, CancellationToken cancellationToken)
+    {
+        if (_spinTicks == 0)
+            return false;
+        while (true)
+        {
+            for (int i = 0; i < SpinPollsPerCheck; i++)
+            {
+                ulong posted = _futex is { } futex ? futex.Collect(Volatile.Read(ref _liveMask)) : _path.Collect(Volatile.Read(ref _liveMask));
+                if (posted != 0)
+                {
+                    AddPosts(posted);
+                    if (Deliver() > 0)
+                        return true;
+                }
+                if (X86Base.IsSupported)
+                    X86Base.Pause();
+                else
+                    Thread.SpinWait(1);
+            }
+            ThrowIfInterrupted(cancellationToken);
+            if (Stopwatch.GetTimestamp() >= spinEnd)
+                return false;
+        }
+    }
+
+    private CancellationTokenRegistration RegisterCancellation(CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state => ((UintrReceiver)state!).InterruptWaiter(), this)
+            : default;
 
     /// <summary>Unregisters the receiver (<c>uintr_unregister_handler</c>): every vector closes, later sends fail with ECONNRESET.</summary>
     public void Dispose()
@@ -276,7 +439,7 @@ public sealed class UintrReceiver : IDisposable
                     CloseVectorLocked(vector);
                 }
             }
-            _path.Interrupt();
+            Interrupt();
         }
         // Pairs with Exit's store-then-load: either the thread inside Wait/Poll sees _disposed
         // and releases on its way out, or this sees it gone and releases now.
@@ -293,7 +456,7 @@ public sealed class UintrReceiver : IDisposable
             if (_disposed == 0 && ReferenceEquals(_fds[vector], fd))
             {
                 CloseVectorLocked(vector);
-                _path.Interrupt();
+                Interrupt();
             }
         }
     }
@@ -324,7 +487,7 @@ public sealed class UintrReceiver : IDisposable
         if (posted == 0)
             return;
         Interlocked.Or(ref _pending, posted);
-        _posts += BitOperations.PopCount(posted);
+        _counters.Posts += BitOperations.PopCount(posted);
     }
 
     private bool CollectAndDeliver()
@@ -349,7 +512,7 @@ public sealed class UintrReceiver : IDisposable
                 continue; // closed after it was collected: dropped, as the RFC drops a freed vector's bit
             _interruptsEnabled = false;
             _inHandler = true;
-            _deliveries++;
+            _counters.Deliveries++;
             calls++;
             try
             {
@@ -369,8 +532,19 @@ public sealed class UintrReceiver : IDisposable
         lock (_lock)
         {
             if (!_released)
-                _path.Interrupt();
+                Interrupt();
         }
+    }
+
+    /// <summary>
+    /// Wakes a sleeping wait, synchronous or async, after the caller made its reason visible
+    /// (ABI section 5, "Interrupting"): the wake word first, then the dispatcher holding an async
+    /// waiter, which compares that word with the one its waiter read at W3.
+    /// </summary>
+    private void Interrupt()
+    {
+        _path.Interrupt();
+        Volatile.Read(ref _dispatchWaiter)?.Interrupt();
     }
 
     private void ThrowIfInterrupted(CancellationToken cancellationToken)
@@ -391,7 +565,7 @@ public sealed class UintrReceiver : IDisposable
         if (Interlocked.CompareExchange(ref _owner, me, 0) != 0)
         {
             ThrowIfDisposed();
-            throw new InvalidOperationException("Another thread is inside Wait or Poll of this receiver; only one thread may be at a time.");
+            throw new InvalidOperationException("Another Wait, WaitAsync or Poll of this receiver is in progress; only one may be at a time.");
         }
         if (Volatile.Read(ref _disposed) != 0)
         {
@@ -419,6 +593,7 @@ public sealed class UintrReceiver : IDisposable
                 return;
             _released = true;
             _path.Dispose();
+            UintrMetrics.Unregister(_counters);
         }
     }
 

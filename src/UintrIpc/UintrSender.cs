@@ -1,3 +1,4 @@
+using UintrIpc.Diagnostics;
 using UintrIpc.Interop;
 using UintrIpc.Native;
 using UintrIpc.Peers;
@@ -99,6 +100,8 @@ public sealed class UintrSender : IDisposable
     {
         UintrSender? sender = Uitt.Lookup(index);
         int state = sender is null ? Disposed : Volatile.Read(ref sender._state);
+        if (state != Registered)
+            SendCounters.Failed();
         if (state == Disposed)
             throw new UintrException(Errno.EINVAL, $"No sender is registered at UITT index {index}.");
         if (state == ReceiverGone)
@@ -128,7 +131,11 @@ public sealed class UintrSender : IDisposable
         if (_native is not null)
             _native.Post();
         else if (SenderProtocol.Post(_upid, _pirBit) is var outcome && outcome != SendOutcome.Ok)
+        {
+            SendCounters.Failed();
             throw outcome == SendOutcome.Closed ? VectorClosed(_vector) : ReceiverDied(_vector);
+        }
+        SendCounters.Sent();
     }
 
     /// <summary>Unregisters the sender (<c>uintr_unregister_sender</c>) and frees its index.</summary>
@@ -146,6 +153,7 @@ public sealed class UintrSender : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowForState()
     {
+        SendCounters.Failed();
         ThrowIfDisposed();
         throw ReceiverDied(_vector);
     }

@@ -7,7 +7,7 @@ using static UintrIpc.Protocol.VectorPageDescriptor;
 namespace UintrIpc.Delivery;
 
 /// <summary>The futex path: one sealed vector page per vector, docs/ABI.md sections 1–5.</summary>
-internal sealed unsafe class FutexReceiverPath : IReceiverPath
+internal sealed unsafe class FutexReceiverPath : IReceiverPath, IDispatchablePath
 {
     private readonly VectorRegion _region = new();
     private readonly int _receiverPid;
@@ -82,18 +82,40 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath
 
     public BlockResult Block(ulong live, uint generation, long timeoutNs, Func<bool> beforeSleep)
     {
-        byte* slots = _region.Slots;
-        ReceiverProtocol.SetStatus(slots, live, Blocked);                         // W4
-        ulong posted = ReceiverProtocol.Collect(slots, live);                     // W5
+        ulong posted = Arm(live);                                                  // W4, W5
         int woken = 0;
         bool slept = posted == 0 && timeoutNs != 0 && beforeSleep();               // W6
         if (slept)
-            woken = ReceiverProtocol.Sleep(slots, live, _region.WakeWord, generation, _region.Waiters, timeoutNs); // W7
-        ReceiverProtocol.SetStatus(slots, live, Running);                         // W9
-        posted |= ReceiverProtocol.Collect(slots, live);                          // W10
+            woken = ReceiverProtocol.Sleep(_region.Slots, live, _region.WakeWord, generation, _region.Waiters, timeoutNs); // W7
+        posted |= Disarm(live);                                                    // W9, W10
         bool byPost = slept && (woken == -Errno.EAGAIN || (woken >= 0 && woken < BitOperations.PopCount(live)));
         return new(posted, slept, byPost, TimedOut: slept ? woken == -Errno.ETIMEDOUT : timeoutNs == 0);
     }
+
+    public ulong Arm(ulong live)
+    {
+        ReceiverProtocol.SetStatus(_region.Slots, live, Blocked);
+        return ReceiverProtocol.Collect(_region.Slots, live);
+    }
+
+    public ulong Disarm(ulong live)
+    {
+        ReceiverProtocol.SetStatus(_region.Slots, live, Running);
+        return ReceiverProtocol.Collect(_region.Slots, live);
+    }
+
+    public int GetWaitWords(ulong live, Span<nint> words)
+    {
+        int count = 0;
+        for (ulong m = live; m != 0; m &= m - 1)
+        {
+            int vector = BitOperations.TrailingZeroCount(m);
+            words[count++] = (nint)Unsafe.AsPointer(ref _region.Page(vector).UpidOf(vector).Status);
+        }
+        return count;
+    }
+
+    public uint* WakeWord => _region.WakeWord;
 
     public void Interrupt() => ReceiverProtocol.Interrupt(_region.WakeWord);
 

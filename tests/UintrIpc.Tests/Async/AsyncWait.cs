@@ -1,0 +1,39 @@
+using UintrIpc.Dispatch;
+
+namespace UintrIpc.Tests.Async;
+
+/// <summary>Helpers for the async tests: a receiver that sleeps at once, and waiting for the dispatcher to hold it.</summary>
+internal static class AsyncWait
+{
+    public static readonly UintrReceiverOptions NoSpin = new() { SpinDuration = TimeSpan.Zero };
+
+    /// <summary>Blocks the test thread until <paramref name="wait"/> finished; a hang fails the test.</summary>
+    public static T Finish<T>(ValueTask<T> wait)
+    {
+        Task<T> task = wait.AsTask();
+        Assert.True(Task.WaitAny([task], Until.Hang) == 0, "the WaitAsync never completed");
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Calls <paramref name="start"/> with no synchronization context (xunit installs one), so the await resumes on the thread pool.</summary>
+    public static T WithoutContext<T>(Func<T> start)
+    {
+        SynchronizationContext? previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            return start();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    /// <summary>Polls until <paramref name="receiver"/> has been handed to the dispatcher more than <paramref name="blocksBefore"/> times.</summary>
+    public static void Asleep(UintrReceiver receiver, long blocksBefore = 0) => Until.Blocked(receiver, blocksBefore);
+
+    /// <summary>Polls until no receiver is left in the dispatcher (the tests run one at a time).</summary>
+    public static void DispatcherEmpty() =>
+        Assert.True(Until.True(() => Dispatcher.Waiting == 0), $"{Dispatcher.Waiting} receivers still in the dispatcher");
+}

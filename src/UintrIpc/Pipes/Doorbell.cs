@@ -9,14 +9,12 @@ namespace UintrIpc.Pipes;
 internal sealed class Doorbell : IDisposable
 {
     private readonly UintrReceiver _receiver;
-    private readonly TimeSpan _spinDuration;
     private CancellationTokenSource _interrupt = new();
 
-    private Doorbell(UintrReceiver receiver, UintrFd fd, TimeSpan spinDuration)
+    private Doorbell(UintrReceiver receiver, UintrFd fd)
     {
         _receiver = receiver;
         Fd = fd;
-        _spinDuration = spinDuration;
     }
 
     /// <summary>The descriptor the peer posts this doorbell with.</summary>
@@ -29,7 +27,7 @@ internal sealed class Doorbell : IDisposable
         var receiver = UintrReceiver.Register(static _ => { }, new UintrReceiverOptions { Mode = UintrMode.Futex, SpinDuration = spinDuration });
         try
         {
-            return new Doorbell(receiver, receiver.CreateFd(0), spinDuration);
+            return new Doorbell(receiver, receiver.CreateFd(0));
         }
         catch
         {
@@ -62,7 +60,7 @@ internal sealed class Doorbell : IDisposable
             : default;
         try
         {
-            await TemporaryWaitAsync.WaitAsync(_receiver, _spinDuration, interrupt.Token).ConfigureAwait(false);
+            await _receiver.WaitAsync(Timeout.InfiniteTimeSpan, interrupt.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {

@@ -1,0 +1,202 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using static UintrIpc.Tests.Pipes.PipeTestKit;
+
+namespace UintrIpc.Tests.Pipes;
+
+/// <summary>
+/// The PipeReader/PipeWriter contract points custom pipes get wrong: ReadAtLeastAsync, examined
+/// positions, empty segments, UnflushedBytes, positions from elsewhere; and System.Text.Json,
+/// which leans on several of them, both ways.
+/// </summary>
+public class PipeConformanceTests
+{
+    [Fact]
+    public async Task ReadAtLeastWaitsForTheMinimumNotJustNewData()
+    {
+        var (a, b) = UintrPipe.CreatePair(Small());
+        using (a)
+        using (b)
+        {
+            await a.Output.WriteAsync(Pattern(10));
+            ValueTask<ReadResult> read = b.Input.ReadAtLeastAsync(100);
+            Assert.False(read.IsCompleted);
+            for (int i = 0; i < 9; i++)
+                await a.Output.WriteAsync(Pattern(10, i));
+            Assert.False(read.IsCompleted); // 100 bytes, not "new data since the last examine"
+            await a.Output.WriteAsync(Pattern(10));
+            ReadResult result = await Bounded(read, "read at least");
+            Assert.True(result.Buffer.Length >= 100);
+            b.Input.AdvanceTo(result.Buffer.End);
+        }
+    }
+
+    [Fact]
+    public async Task ReadWaitsForMoreAfterEverythingWasExaminedAndReturnsAtOnceOtherwise()
+    {
+        var (a, b) = UintrPipe.CreatePair(Small());
+        using (a)
+        using (b)
+        {
+            await a.Output.WriteAsync(Pattern(10));
+            ReadResult first = await b.Input.ReadAsync();
+            b.Input.AdvanceTo(first.Buffer.Start, first.Buffer.GetPosition(5)); // half examined
+            ReadResult again = await Bounded(b.Input.ReadAsync(), "read");     // 5 unexamined: at once
+            Assert.Equal(10, again.Buffer.Length);
+            b.Input.AdvanceTo(again.Buffer.Start, again.Buffer.End);          // all examined, none consumed
+            ValueTask<ReadResult> pending = b.Input.ReadAsync();
+            Assert.False(pending.IsCompleted);
+            Assert.True(b.Input.TryRead(out ReadResult tried));              // TryRead: unconsumed data
+            Assert.Equal(10, tried.Buffer.Length);
+            await a.Output.WriteAsync(Pattern(1));
+            ReadResult more = await Bounded(pending, "read");
+            Assert.Equal(11, more.Buffer.Length);
+            b.Input.AdvanceTo(more.Buffer.End);
+            Assert.False(b.Input.TryRead(out _));
+        }
+    }
+
+    [Fact]
+    public async Task NoSegmentIsEverEmptyAtAnyWrapOffset()
+    {
+        var (a, b) = UintrPipe.CreatePair(Small());
+        using (a)
+        using (b)
+        {
+            var random = new Random(7);
+            long expected = 0;
+            for (int round = 0; round < 2000; round++)
+            {
+                int n = random.Next(1, 4096);
+                await a.Output.WriteAsync(Pattern(n, round));
+                expected += n;
+                ReadResult result = await Bounded(b.Input.ReadAsync(), "read");
+                foreach (ReadOnlyMemory<byte> segment in result.Buffer)
+                    Assert.False(segment.IsEmpty);
+                Assert.Equal(Pattern(n, round), result.Buffer.ToArray());
+                b.Input.AdvanceTo(result.Buffer.End);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AdvanceToOutsideTheLastBufferIsRefusedAndChangesNothing()
+    {
+        var (a, b) = UintrPipe.CreatePair(Small());
+        using (a)
+        using (b)
+        {
+            await a.Output.WriteAsync(Pattern(10));
+            ReadResult result = await b.Input.ReadAsync();
+            var foreign = new ReadOnlySequence<byte>(new byte[20]);
+            Assert.Throws<InvalidOperationException>(() => b.Input.AdvanceTo(foreign.GetPosition(15)));
+            Assert.Throws<ArgumentOutOfRangeException>(() => b.Input.AdvanceTo(result.Buffer.End, result.Buffer.Start));
+            b.Input.AdvanceTo(result.Buffer.GetPosition(4));
+            ReadResult rest = await b.Input.ReadAsync();
+            Assert.Equal(Pattern(10)[4..], rest.Buffer.ToArray());
+            b.Input.AdvanceTo(rest.Buffer.End);
+        }
+    }
+
+    [Fact]
+    public async Task UnflushedBytesCountsRingAndStagedBytes()
+    {
+        var (a, b) = UintrPipe.CreatePair(Small());
+        using (a)
+        using (b)
+        {
+            Assert.True(a.Output.CanGetUnflushedBytes);
+            a.Output.GetSpan(100);
+            a.Output.Advance(100);                       // ring memory
+            Assert.Equal(100, a.Output.UnflushedBytes);
+            a.Output.GetSpan(10_000);
+            a.Output.Advance(10_000);                    // staged: larger than the ring
+            Assert.Equal(10_100, a.Output.UnflushedBytes);
+            Task<byte[]> read = ReadToEnd(b.Input);
+            await Bounded(a.Output.FlushAsync(), "flush");
+            Assert.Equal(0, a.Output.UnflushedBytes);
+            a.Output.Complete();
+            Assert.Equal(10_100, (await Bounded(new ValueTask<byte[]>(read), "read")).Length);
+        }
+    }
+
+    [Fact]
+    public void GetMemoryHonoursEveryHintAndAdvancePastItIsRefused()
+    {
+        var (a, b) = UintrPipe.CreatePair(Small());
+        using (a)
+        using (b)
+        {
+            foreach (int hint in new[] { 0, 1, 4096, 4097, 100_000 })
+                Assert.True(a.Output.GetMemory(hint).Length >= Math.Max(hint, 1));
+            Memory<byte> memory = a.Output.GetMemory(16);
+            Assert.Throws<ArgumentOutOfRangeException>(() => a.Output.Advance(memory.Length + 1));
+            Assert.Throws<ArgumentOutOfRangeException>(() => a.Output.GetMemory(-1));
+        }
+    }
+
+    [Fact]
+    public async Task StreamAdaptersOfTheRuntimeWorkOverThePipe()
+    {
+        var (a, b) = UintrPipe.CreatePair(Small());
+        using (a)
+        using (b)
+        {
+            byte[] data = Pattern(70_000);
+            Task write = Task.Run(async () =>
+            {
+                await using Stream output = a.Output.AsStream();
+                await output.WriteAsync(data);
+            });
+            using var copy = new MemoryStream();
+            await using (Stream input = b.Input.AsStream())
+                await Bounded(input.CopyToAsync(copy), "copy");
+            await Bounded(write, "write");
+            Assert.Equal(data, copy.ToArray());
+        }
+    }
+
+    public sealed record Node(int Id, string Name, double[] Values, List<Node> Children);
+
+    private static Node Graph(int depth, int fanout, ref int id)
+    {
+        int me = id++;
+        var children = new List<Node>();
+        if (depth > 0)
+            for (int i = 0; i < fanout; i++)
+                children.Add(Graph(depth - 1, fanout, ref id));
+        return new Node(me, $"node {me} \u00e9\u4e2d", [me, me / 3.0, -me], children);
+    }
+
+    [Fact]
+    public async Task SystemTextJsonSerializesALargeGraphBothWays()
+    {
+        var (a, b) = UintrPipe.CreatePair(Small(16384));
+        using (a)
+        using (b)
+        {
+            int id = 0;
+            Node graph = Graph(depth: 6, fanout: 5, ref id); // 19 531 nodes, a few MB of JSON
+            Task<Node?> fromA = JsonSerializer.DeserializeAsync<Node>(b.Input).AsTask();
+            Task toB = Task.Run(async () =>
+            {
+                await JsonSerializer.SerializeAsync(a.Output, graph); // PipeWriter overload: UnflushedBytes
+                await a.Output.CompleteAsync();
+            });
+            await Bounded(toB, "serialize a -> b");
+            Node? received = await Bounded(new ValueTask<Node?>(fromA), "deserialize at b");
+            Assert.Equal(JsonSerializer.Serialize(graph), JsonSerializer.Serialize(received));
+
+            Task<Node?> fromB = JsonSerializer.DeserializeAsync<Node>(a.Input).AsTask();
+            await Bounded(Task.Run(async () =>
+            {
+                await JsonSerializer.SerializeAsync(b.Output, received);
+                await b.Output.CompleteAsync();
+            }), "serialize b -> a");
+            Node? back = await Bounded(new ValueTask<Node?>(fromB), "deserialize at a");
+            Assert.Equal(JsonSerializer.Serialize(graph), JsonSerializer.Serialize(back));
+            Assert.Equal(19_531, id);
+        }
+    }
+}

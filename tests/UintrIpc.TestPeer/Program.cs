@@ -49,6 +49,8 @@ internal static class Program
                 ["pingpong", var path, var rounds] => PingPong(path, int.Parse(rounds), null),
                 ["pingpong", var path, var rounds, var spin] => PingPong(path, int.Parse(rounds), int.Parse(spin)),
                 ["hold", var path] => Hold(path),
+                ["pipe-echo", var path] => PipePeer.Echo(path),
+                ["pipe-stream", var path, var seed] => PipePeer.Stream(path, int.Parse(seed)),
                 _ => Usage(),
             };
         }

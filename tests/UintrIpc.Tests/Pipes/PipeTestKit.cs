@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 
 namespace UintrIpc.Tests.Pipes;
 
@@ -37,6 +38,20 @@ internal static class PipeTestKit
             if (result.IsCompleted)
                 return [.. all];
         }
+    }
+
+    /// <summary>A connected pair of Unix stream sockets in this process.</summary>
+    public static (Socket First, Socket Second) SocketPair()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"uintr-pipe-{Guid.NewGuid():N}.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        var first = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        first.Connect(new UnixDomainSocketEndPoint(path));
+        Socket second = listener.Accept();
+        File.Delete(path);
+        return (first, second);
     }
 
     public static byte[] Pattern(int length, int seed = 1)

@@ -38,6 +38,7 @@ internal static class MechanismCatalog
         ("unix-socket", "AF_UNIX stream socketpair, blocking 1-byte send/recv", false),
         ("futex", "shared memfd page: store flag + FUTEX_WAKE, FUTEX_WAIT while zero", false),
         ("spin", "shared memfd page: store a sequence number, busy-poll for the reply (the floor)", false),
+        ("uintr-pipe", "UintrPipe, default spin: 64-byte request, 64-byte response (write, flush, ReadAtLeastAsync)", false),
         ("uintr-longspin", "diagnostic: UintrIpc, SpinDuration = 1 s: Wait spins but never sleeps", true),
         ("uintr-poll", "diagnostic: UintrIpc, Send + a busy loop of Poll() with a PAUSE: Wait's own overhead left out", true),
     ];
@@ -66,6 +67,7 @@ internal static class MechanismCatalog
         "unix-socket" => new UnixSocketMechanism(control, parent),
         "futex" => new FutexMechanism(control, parent),
         "spin" => new SpinMechanism(control, parent),
+        "uintr-pipe" => new UintrPipeMechanism(control, parent, uintrSpin),
         "uintr-longspin" => new UintrMechanism(control, parent, TimeSpan.FromSeconds(1)),
         "uintr-poll" => new UintrMechanism(control, parent, TimeSpan.Zero, pollFor: Timeout.InfiniteTimeSpan),
         _ => throw new ArgumentException($"no mechanism '{name}'"),

@@ -11,11 +11,21 @@ internal sealed class Doorbell : IDisposable
     private readonly UintrReceiver _receiver;
     private CancellationTokenSource _interrupt = new();
 
-    private Doorbell(UintrReceiver receiver, UintrFd fd)
+    private Doorbell(UintrReceiver receiver, UintrFd fd, TimeSpan spinDuration)
     {
         _receiver = receiver;
         Fd = fd;
+        // Spinning waits for a peer running on another CPU; with one CPU it only delays it.
+        SpinTicks = Environment.ProcessorCount > 1 ? (long)(spinDuration.TotalSeconds * System.Diagnostics.Stopwatch.Frequency) : 0;
     }
+
+    /// <summary>
+    /// How long an end spins on the ring header before it waits here, in stopwatch ticks. The
+    /// end spins on the ring, not on the doorbell (whose receiver never spins): a change of the
+    /// peer's position is seen one cache-line transfer earlier, and the peer's posts coalesce
+    /// into one pending bit that its sends find set (a load, no read-modify-write).
+    /// </summary>
+    public long SpinTicks { get; }
 
     /// <summary>The descriptor the peer posts this doorbell with.</summary>
     public UintrFd Fd { get; }
@@ -24,10 +34,10 @@ internal sealed class Doorbell : IDisposable
     {
         // The futex path: a pipe end is used from whichever thread resumes its awaits, which a
         // native receiver (bound to its registering thread) cannot allow.
-        var receiver = UintrReceiver.Register(static _ => { }, new UintrReceiverOptions { Mode = UintrMode.Futex, SpinDuration = spinDuration });
+        var receiver = UintrReceiver.Register(static _ => { }, new UintrReceiverOptions { Mode = UintrMode.Futex, SpinDuration = TimeSpan.Zero });
         try
         {
-            return new Doorbell(receiver, receiver.CreateFd(0));
+            return new Doorbell(receiver, receiver.CreateFd(0), spinDuration);
         }
         catch
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using UintrIpc.Interop;
 using static UintrIpc.Pipes.RingDescriptor;
@@ -118,6 +119,8 @@ internal sealed class UintrPipeReader : PipeReader
                 cancellationToken.ThrowIfCancellationRequested();
                 if (TryGetResult(minimum, anyUnconsumed: false, out ReadResult result))
                     return result;
+                if (SpinForChange())
+                    continue;
                 try
                 {
                     await _doorbell.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -131,6 +134,25 @@ internal sealed class UintrPipeReader : PipeReader
         finally
         {
             _ring.Exit();
+        }
+    }
+
+    /// <summary>Spins until the producer's position or state changes or a reason to look arises; false when the spin budget ran out.</summary>
+    private bool SpinForChange()
+    {
+        long spinTicks = _doorbell.SpinTicks;
+        if (spinTicks == 0)
+            return false;
+        ulong tail = _consumer.TailPosition;
+        long end = Stopwatch.GetTimestamp() + spinTicks;
+        for (int spins = 1; ; spins++)
+        {
+            if (Volatile.Read(ref _ring.Tail) != tail || Volatile.Read(ref _ring.ProducerState) != StateOpen
+                || Volatile.Read(ref _cancelPending) != 0 || _peer.IsDead || _disposed)
+                return true;
+            Thread.SpinWait(1);
+            if ((spins & 15) == 0 && Stopwatch.GetTimestamp() >= end)
+                return false;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using UintrIpc.Interop;
 
@@ -273,6 +274,8 @@ internal sealed class UintrPipeWriter : PipeWriter
                 }
                 if (_peer.IsDead)
                     throw new UintrException(Errno.ESHUTDOWN, "The peer process has exited.");
+                if (SpinForChange())
+                    continue;
                 try
                 {
                     await _doorbell.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -287,6 +290,25 @@ internal sealed class UintrPipeWriter : PipeWriter
         {
             Stage(unwritten.Span);
             throw;
+        }
+    }
+
+    /// <summary>Spins until the consumer's position or state changes or a reason to look arises; false when the spin budget ran out.</summary>
+    private bool SpinForChange()
+    {
+        long spinTicks = _doorbell.SpinTicks;
+        if (spinTicks == 0)
+            return false;
+        ulong head = Volatile.Read(ref _ring.Head);
+        long end = Stopwatch.GetTimestamp() + spinTicks;
+        for (int spins = 1; ; spins++)
+        {
+            if (Volatile.Read(ref _ring.Head) != head || Volatile.Read(ref _ring.ConsumerState) != 0
+                || Volatile.Read(ref _cancelPending) != 0 || _peer.IsDead || _disposed)
+                return true;
+            Thread.SpinWait(1);
+            if ((spins & 15) == 0 && Stopwatch.GetTimestamp() >= end)
+                return false;
         }
     }
 

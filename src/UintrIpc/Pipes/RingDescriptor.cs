@@ -12,8 +12,8 @@ internal static class RingDescriptor
     internal const int TailOffset = 64;
     internal const int ProducerStateOffset = 72;
     internal const int HeadOffset = 128;
-    internal const int ConsumerStateOffset = 136;
     internal const int SpaceWantedOffset = 192;
+    internal const int ConsumerStateOffset = 196;
     internal const int ProducerOwnerOffset = 256;
     internal const int ConsumerOwnerOffset = 320;
 

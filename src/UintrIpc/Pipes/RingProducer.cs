@@ -25,17 +25,27 @@ internal sealed class RingProducer(Ring ring, Doorbell.Remote data)
     /// <exception cref="UintrException">EPROTO: the consumer broke the protocol (now or before).</exception>
     public void Look()
     {
-        if (_violation is not null)
-            throw Violation();
+        LookState();
         ulong head = Volatile.Read(ref ring.Head);
-        uint state = Volatile.Read(ref ring.ConsumerState);
         if (head < _head)
             Fail($"the consumer position went back from {_head} to {head}");
         if (head > _tail)
             Fail($"the consumer position {head} is past the producer position {_tail}");
+        _head = head;
+    }
+
+    /// <summary>
+    /// Reads and validates only the consumer's state. It lives apart from <c>head</c>, in a line
+    /// the consumer rarely writes, so a flush can check it without taking the line the consumer
+    /// writes on every advance; the position is read only when the space known is not enough.
+    /// </summary>
+    public void LookState()
+    {
+        if (_violation is not null)
+            throw Violation();
+        uint state = Volatile.Read(ref ring.ConsumerState);
         if (state > StateCompleted || (_consumerCompleted && state != StateCompleted))
             Fail($"consumer state {state}");
-        _head = head;
         _consumerCompleted = state == StateCompleted;
     }
 

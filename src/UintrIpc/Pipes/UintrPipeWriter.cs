@@ -51,10 +51,18 @@ internal sealed class UintrPipeWriter : PipeWriter
             int wanted = Math.Max(sizeHint, 1);
             if (_stagedEnd == _stagedStart)
             {
-                _producer.Look();
                 ulong at = _producer.TailPosition + (ulong)_ringWritten;
                 int offset = (int)(at & _ring.Mask);
                 int contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
+                if (contiguous < wanted)
+                {
+                    _producer.Look(); // the space known is not enough: read the consumer's position
+                    contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
+                }
+                else
+                {
+                    _producer.LookState();
+                }
                 if (contiguous >= wanted)
                 {
                     _handedRing = true;
@@ -102,6 +110,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         {
             cancellationToken.ThrowIfCancellationRequested();
             PublishWritten();
+            _producer.LookState();
             if (_stagedEnd == _stagedStart || _producer.ConsumerCompleted)
                 return new(Finish(canceled: Interlocked.Exchange(ref _cancelPending, 0) != 0));
             exit = false;
@@ -131,7 +140,10 @@ internal sealed class UintrPipeWriter : PipeWriter
         {
             while (!source.IsEmpty)
             {
-                _producer.Look();
+                if (_producer.Free < source.Length)
+                    _producer.Look();
+                else
+                    _producer.LookState();
                 if (_producer.ConsumerCompleted)
                     return Finish(canceled: false);
                 int count = (int)Math.Min(_producer.Free, source.Length);
@@ -227,7 +239,10 @@ internal sealed class UintrPipeWriter : PipeWriter
         {
             while (_stagedEnd > _stagedStart)
             {
-                _producer.Look();
+                if (_producer.Free < _stagedEnd - _stagedStart)
+                    _producer.Look();
+                else
+                    _producer.LookState();
                 if (_producer.ConsumerCompleted)
                     break;
                 int count = (int)Math.Min(_producer.Free, _stagedEnd - _stagedStart);

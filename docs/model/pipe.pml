@@ -11,7 +11,7 @@
  *   flusher    only with BROKEN_PLAIN_PUBLISH: the producer's store buffer (x86-TSO).
  *
  * Each doorbell is one vector page of ABI.md with one sender and one receiver thread:
- * SENDUIPI S3..S7 (S3 taken or not, nondeterministically) and Wait W1, W4..W10, looping
+ * SENDUIPI S3..S7 of ABI version 2 (S3 taken or not, nondeterministically) and Wait W1, W4..W10, looping
  * until it collects a post, exactly as Wait with an infinite timeout returns only after a
  * handler ran. Spinning (W2) and the private wake word are left out: they only add ways
  * of collecting a post early.
@@ -71,31 +71,30 @@ byte sbTail;                /* the producer's store buffer: one pending store to
 bool sbFull;
 #endif
 
-/* SENDUIPI to doorbell d, ABI.md section 4 (S1, S2, S6: the page is never closed here). */
+/* SENDUIPI to doorbell d, ABI.md section 4, version 2 (S1, S2: the page is never closed and
+   its owner never dies here): S3 skips only the post when the bit is already pending; a
+   sender that finds the receiver blocked always wakes it itself. */
 inline post(d)
 {
     if
-    :: atomic { pir[d] -> REACHED(3, d == DATA) }   /* S3: already pending, coalesced */
+    :: atomic { pir[d] -> REACHED(3, d == DATA) }   /* S3: already pending: no S4 */
     :: true ->
 #ifdef BROKEN_PLAIN_PUBLISH
         atomic { !sbFull };                         /* S4 is locked: drains the buffer */
 #endif
-        pir[d] = true;                              /* S4 fetch_or */
-        s = status[d];                              /* S5 */
-        if                                          /* S7 */
-        :: (s & (ON | SN)) == 0 ->
-            atomic {
-                if
-                :: status[d] == s -> status[d] = s | ON; casok = true
-                :: else -> casok = false
-                fi
-            };
+        pir[d] = true                               /* S4 fetch_or */
+    fi;
+    s = status[d];                                  /* S5 */
+    if                                              /* S6-S7 */
+    :: (s & SN) == 0 ->
+        atomic {
             if
-            :: casok -> asleep[d] = false; casok = false     /* FUTEX_WAKE */
-            :: else -> skip
+            :: status[d] == s && (s & ON) == 0 -> status[d] = s | ON
+            :: else -> skip                         /* the CAS's result does not matter */
             fi
-        :: else -> skip
-        fi
+        };
+        asleep[d] = false                           /* FUTEX_WAKE */
+    :: else -> skip
     fi;
     s = 0
 }
@@ -130,7 +129,7 @@ inline wait(d)
 active proctype producer()
 {
     byte t, h, n, s;
-    bool casok, got;
+    bool got;
 
     do
     :: n < NMSG ->
@@ -185,7 +184,7 @@ end:
 active proctype consumer()
 {
     byte h, t, s, expect;
-    bool casok, got, done, w;
+    bool got, done, w;
 
     do
     :: done -> break

@@ -36,6 +36,8 @@ internal sealed unsafe class Ring : IDisposable
     public ref uint ProducerState => ref Word<uint>(ProducerStateOffset);
     public ref uint ConsumerState => ref Word<uint>(ConsumerStateOffset);
     public ref uint SpaceWanted => ref Word<uint>(SpaceWantedOffset);
+    public ref uint ProducerOwner => ref Word<uint>(ProducerOwnerOffset);
+    public ref uint ConsumerOwner => ref Word<uint>(ConsumerOwnerOffset);
 
     /// <summary>The header page, for tests that play a hostile peer.</summary>
     internal byte* Header => _header;

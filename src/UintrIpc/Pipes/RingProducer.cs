@@ -34,12 +34,7 @@ internal sealed class RingProducer(Ring ring, Doorbell.Remote data)
         _head = head;
     }
 
-    /// <summary>
-    /// Reads and validates only the consumer's state. It lives apart from <c>head</c>, in a line
-    /// the consumer rarely writes, so a flush can check it without taking the line the consumer
-    /// writes on every advance; the position is read only when the space known is not enough.
-    /// </summary>
-    public void LookState()
+    private void LookState()
     {
         if (_violation is not null)
             throw Violation();

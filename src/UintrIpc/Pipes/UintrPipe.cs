@@ -27,11 +27,13 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
     private readonly UintrPipeReader _reader;
     private readonly UintrPipeWriter _writer;
     private readonly IDisposable? _deathWatch;
+    private readonly OwnedEnd? _owned;
     private int _disposed;
 
     private UintrPipe(Ring inputRing, Ring outputRing, Doorbell inputBell, Doorbell outputBell,
-        UintrSender peerData, UintrSender peerSpace, PeerLiveness peer, SafeFileDescriptorHandle? peerPidfd)
+        UintrSender peerData, UintrSender peerSpace, PeerLiveness peer, SafeFileDescriptorHandle? peerPidfd, OwnedEnd? owned)
     {
+        _owned = owned;
         _inputRing = inputRing;
         _outputRing = outputRing;
         _inputBell = inputBell;
@@ -47,6 +49,7 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
         });
         if (peerPidfd is not null)
             _deathWatch = Peers.ProcessWatcher.Watch(peerPidfd, peer.MarkDead);
+        owned?.WatchPeer(inputRing, outputRing, peer);
     }
 
     /// <summary>Reads what the other end writes.</summary>
@@ -103,6 +106,7 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
             return;
         _writer.Close();
         _reader.Close();
+        _owned?.Dispose(); // after the final states are in the rings (PIPE.md section 9)
         _deathWatch?.Dispose();
         _peerData.Dispose();
         _peerSpace.Dispose();
@@ -126,6 +130,7 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
         private UintrSender? _peerData;
         private UintrSender? _peerSpace;
         private SafeFileDescriptorHandle? _peerPidfd;
+        private OwnedEnd? _owned;
 
         public UintrFd InputFd => inputBell.Fd;
 
@@ -139,8 +144,39 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
             _peerPidfd = peerPidfd;
         }
 
+        /// <summary>
+        /// Makes this end's owner words in both rings robust futexes of this process (PIPE.md
+        /// section 9): the consumer word of the input ring, the producer word of the output ring.
+        /// Only for an end whose peer is another process.
+        /// </summary>
+        public void ClaimOwnerWords(Cleanup cleanup, SafeFileDescriptorHandle inputRing, SafeFileDescriptorHandle outputRing) =>
+            _owned = cleanup.Add(new OwnedEnd(
+                Liveness.RobustKeeper.Claim(inputRing, RingDescriptor.ConsumerOwnerOffset),
+                Liveness.RobustKeeper.Claim(outputRing, RingDescriptor.ProducerOwnerOffset)));
+
         public UintrPipe Build() => new(input, output, inputBell, outputBell,
-            _peerData ?? throw new InvalidOperationException("Not connected."), _peerSpace!, new PeerLiveness(), _peerPidfd);
+            _peerData ?? throw new InvalidOperationException("Not connected."), _peerSpace!, new PeerLiveness(), _peerPidfd, _owned);
+    }
+
+    /// <summary>This end's two owner words, and the watches on the peer's two.</summary>
+    internal sealed unsafe class OwnedEnd(Liveness.OwnedPage input, Liveness.OwnedPage output) : IDisposable
+    {
+        private IDisposable? _watchInput, _watchOutput;
+
+        /// <summary>Wakes this end's waits when the kernel marks either of the peer's words dead.</summary>
+        public void WatchPeer(Ring inputRing, Ring outputRing, PeerLiveness peer)
+        {
+            _watchInput = Liveness.PeerDeathWatcher.Watch((uint*)(inputRing.Header + RingDescriptor.ProducerOwnerOffset), peer.MarkDead);
+            _watchOutput = Liveness.PeerDeathWatcher.Watch((uint*)(outputRing.Header + RingDescriptor.ConsumerOwnerOffset), peer.MarkDead);
+        }
+
+        public void Dispose()
+        {
+            _watchInput?.Dispose();   // before the rings are unmapped
+            _watchOutput?.Dispose();
+            input.Dispose();
+            output.Dispose();
+        }
     }
 
     /// <summary>Disposes, in reverse order, everything added unless <see cref="Keep"/> was called.</summary>

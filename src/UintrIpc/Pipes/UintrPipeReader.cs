@@ -171,7 +171,8 @@ internal sealed class UintrPipeReader : PipeReader
             result = new ReadResult(Buffer(), isCanceled: true, isCompleted: false);
             return true;
         }
-        bool dead = _peer.IsDead;        // before the position: whatever it published is seen
+        // Before the position: whatever the peer published before it died is seen.
+        bool dead = _peer.IsDead || Liveness.OwnerWord.IsDead(Volatile.Read(ref _ring.ProducerOwner));
         _consumer.Look();
         long available = _consumer.Available;
         uint state = _consumer.ProducerState;

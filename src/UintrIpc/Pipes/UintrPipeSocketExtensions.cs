@@ -27,6 +27,7 @@ public static class UintrPipeSocketExtensions
         SafeFileDescriptorHandle output = cleanup.Add(RingFile.Create(size));
         SafeFileDescriptorHandle input = cleanup.Add(RingFile.Create(size));
         UintrPipe.Parts parts = UintrPipe.Assemble(cleanup, input, output, size, spin);
+        parts.ClaimOwnerWords(cleanup, input, output); // before the peer can see the rings
         await socket.SendPipeRingAsync(output, ConnectorOutputRing, cancellationToken).ConfigureAwait(false);
         await socket.SendPipeRingAsync(input, ConnectorInputRing, cancellationToken).ConfigureAwait(false);
         await socket.SendUintrFdAsync(parts.InputFd, cancellationToken).ConfigureAwait(false);
@@ -50,6 +51,7 @@ public static class UintrPipeSocketExtensions
         UintrFd peerData = cleanup.Add(new UintrPipe.ScratchFd(await socket.ReceiveUintrFdAsync(cancellationToken).ConfigureAwait(false))).Fd;
         UintrFd peerSpace = cleanup.Add(new UintrPipe.ScratchFd(await socket.ReceiveUintrFdAsync(cancellationToken).ConfigureAwait(false))).Fd;
         UintrPipe.Parts parts = UintrPipe.Assemble(cleanup, input, output, size, spin);
+        parts.ClaimOwnerWords(cleanup, input, output); // before the peer can see our doorbells
         await socket.SendUintrFdAsync(parts.InputFd, cancellationToken).ConfigureAwait(false);
         await socket.SendUintrFdAsync(parts.OutputFd, cancellationToken).ConfigureAwait(false);
         return Finish(cleanup, parts, peerData, peerSpace);

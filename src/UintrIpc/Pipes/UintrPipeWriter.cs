@@ -54,15 +54,8 @@ internal sealed class UintrPipeWriter : PipeWriter
                 ulong at = _producer.TailPosition + (ulong)_ringWritten;
                 int offset = (int)(at & _ring.Mask);
                 int contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
-                if (contiguous < wanted)
-                {
-                    _producer.Look(); // the space known is not enough: read the consumer's position
-                    contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
-                }
-                else
-                {
-                    _producer.LookState();
-                }
+                _producer.Look(); // every call validates what the peer wrote (EPROTO on the next call)
+                contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
                 if (contiguous >= wanted)
                 {
                     _handedRing = true;
@@ -110,7 +103,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         {
             cancellationToken.ThrowIfCancellationRequested();
             PublishWritten();
-            _producer.LookState();
+            _producer.Look();
             if (_stagedEnd == _stagedStart || _producer.ConsumerCompleted)
                 return new(Finish(canceled: Interlocked.Exchange(ref _cancelPending, 0) != 0));
             exit = false;
@@ -140,10 +133,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         {
             while (!source.IsEmpty)
             {
-                if (_producer.Free < source.Length)
-                    _producer.Look();
-                else
-                    _producer.LookState();
+                _producer.Look();
                 if (_producer.ConsumerCompleted)
                     return Finish(canceled: false);
                 int count = (int)Math.Min(_producer.Free, source.Length);
@@ -220,9 +210,11 @@ internal sealed class UintrPipeWriter : PipeWriter
         _doorbell.Interrupt();
     }
 
+    private bool PeerDead => _peer.IsDead || Liveness.OwnerWord.IsDead(Volatile.Read(ref _ring.ConsumerOwner));
+
     private void PublishWritten()
     {
-        if (_peer.IsDead)
+        if (PeerDead)
             throw new UintrException(Errno.ESHUTDOWN, "The peer process has exited.");
         if (_ringWritten > 0)
         {
@@ -239,10 +231,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         {
             while (_stagedEnd > _stagedStart)
             {
-                if (_producer.Free < _stagedEnd - _stagedStart)
-                    _producer.Look();
-                else
-                    _producer.LookState();
+                _producer.Look();
                 if (_producer.ConsumerCompleted)
                     break;
                 int count = (int)Math.Min(_producer.Free, _stagedEnd - _stagedStart);
@@ -287,7 +276,7 @@ internal sealed class UintrPipeWriter : PipeWriter
                     Stage(unwritten.Span);
                     return false;
                 }
-                if (_peer.IsDead)
+                if (PeerDead)
                     throw new UintrException(Errno.ESHUTDOWN, "The peer process has exited.");
                 if (SpinForChange())
                     continue;

@@ -124,3 +124,47 @@ public class PipeCrossProcessTests(ITestOutputHelper output)
         output.WriteLine($"slowest ESHUTDOWN after the kill (including draining the ring): {worst.TotalMilliseconds:F1} ms");
     }
 }
+
+/// <summary>
+/// The owner words of a socket-connected pipe (PIPE.md section 9): each end's words are robust
+/// futexes of its process, and a sleeping end is woken when the peer's word turns dead. The
+/// kernel's part (marking the word at the owner's death) is played here by the test, exactly
+/// as handle_futex_death does it: keep FUTEX_WAITERS, set FUTEX_OWNER_DIED, wake one waiter.
+/// </summary>
+public class PipeOwnerWordTests
+{
+    [Fact]
+    public async Task ASleepingReaderWakesWithEshutdownWhenThePeersOwnerWordTurnsDead()
+    {
+        var (first, second) = SocketPair();
+        using (first)
+        using (second)
+        {
+            ValueTask<UintrPipe> connect = first.ConnectUintrPipeAsync(Small());
+            using UintrPipe accepted = await Bounded(second.AcceptUintrPipeAsync(), "accept");
+            using UintrPipe connected = await Bounded(connect, "connect");
+            nint word = ProducerOwnerWord(accepted.InputRing);     // the connector's producer word
+            Assert.Equal((uint)0, Load(word) & 0x4000_0000);
+            Assert.NotEqual((uint)0, Load(word) & 0x3FFF_FFFF);      // a thread id: claimed
+            await connected.Output.WriteAsync(Pattern(10));
+            ReadResult data = await Bounded(accepted.Input.ReadAsync(), "read");
+            accepted.Input.AdvanceTo(data.Buffer.End);
+            ValueTask<ReadResult> sleeping = accepted.Input.ReadAsync();
+            Assert.True(Until.True(() => (Load(word) & 0x8000_0000) != 0), "the watcher never set FUTEX_WAITERS");
+            MarkOwnerDied(word);
+            var e = await Assert.ThrowsAsync<UintrException>(async () => await Bounded(sleeping, "read"));
+            Assert.Equal(108, e.Errno);
+        }
+    }
+
+    private static unsafe nint ProducerOwnerWord(UintrIpc.Pipes.Ring ring) => (nint)(ring.Header + 256);
+
+    private static unsafe uint Load(nint word) => Volatile.Read(ref *(uint*)word);
+
+    private static unsafe void MarkOwnerDied(nint word)
+    {
+        uint value = Volatile.Read(ref *(uint*)word);
+        Interlocked.Exchange(ref *(uint*)word, (value & 0x8000_0000) | 0x4000_0000);
+        Infrastructure.Futex.WakeAll((uint*)word);
+    }
+}

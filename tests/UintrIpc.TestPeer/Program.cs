@@ -29,6 +29,8 @@
 //                                         round: Wait(10 s) for exactly one delivery, then Send.
 //                                         Exit 2 on a timeout, 3 on a wrong delivery count
 //   hold <path>                           receive a fd, register a sender, 'K', block until killed
+//   send-once                             one receiver, one vector, one Send and Poll, in this
+//                                         process (for the JIT disassembly of Send)
 using System.Net.Sockets;
 using UintrIpc;
 
@@ -52,6 +54,7 @@ internal static class Program
                 ["pingpong", var path, var rounds] => PingPong(path, int.Parse(rounds), null),
                 ["pingpong", var path, var rounds, var spin] => PingPong(path, int.Parse(rounds), int.Parse(spin)),
                 ["hold", var path] => Hold(path),
+                ["send-once"] => SendOnce(),
                 _ => Usage(),
             };
         }
@@ -64,7 +67,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: ready | receiver <path> <vector> [spinUs] | inherited-receiver <fd> <vector> | sender <path> | pingpong <path> <rounds> [spinUs] | hold <path>");
+        Console.Error.WriteLine("usage: ready | receiver <path> <vector> [spinUs] | inherited-receiver <fd> <vector> | sender <path> | pingpong <path> <rounds> [spinUs] | hold <path> | send-once");
         return 64;
     }
 
@@ -198,6 +201,15 @@ internal static class Program
             sender.Send();
         }
         return 0;
+    }
+
+    private static int SendOnce()
+    {
+        using var receiver = UintrReceiver.Register(_ => { });
+        using UintrFd fd = receiver.CreateFd(3);
+        using var sender = UintrSender.Register(fd);
+        sender.Send();
+        return receiver.Poll() == 1 ? 0 : 3;
     }
 
     private static int Hold(string path)

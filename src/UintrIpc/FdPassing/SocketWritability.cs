@@ -14,6 +14,7 @@ internal static class SocketWritability
     private static readonly Lock s_lock = new();
     private static readonly List<Waiter> s_waiters = [];
     private static int s_wakeFd = -1;
+    private const int DisposedCheckMs = 1000;
 
     /// <summary>
     /// Completes when <paramref name="socket"/> polls writable (or in error: the next send says
@@ -25,11 +26,7 @@ internal static class SocketWritability
         var waiter = new Waiter(socket.SafeHandle);
         lock (s_lock)
         {
-            if (s_wakeFd < 0)
-            {
-                s_wakeFd = Errno.Check(Shim.Eventfd(), "eventfd");
-                new Thread(Run) { IsBackground = true, Name = "UintrIpc socket writability" }.Start();
-            }
+            EnsureStarted();
             s_waiters.Add(waiter);
             Shim.EventfdSignal(s_wakeFd);
         }
@@ -43,6 +40,18 @@ internal static class SocketWritability
             waiter.Completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
         }
         return waiter.Completion.Task;
+    }
+
+    /// <summary>Starts the poll thread and opens its wake eventfd, once per process.</summary>
+    internal static void EnsureStarted()
+    {
+        lock (s_lock)
+        {
+            if (s_wakeFd >= 0)
+                return;
+            s_wakeFd = Errno.Check(Shim.Eventfd(), "eventfd");
+            new Thread(Run) { IsBackground = true, Name = "UintrIpc socket writability" }.Start();
+        }
     }
 
     /// <summary>Takes the waiter off the list and releases its socket; false when already finished.</summary>
@@ -74,13 +83,17 @@ internal static class SocketWritability
             for (int i = 0; i < waiters.Length; i++)
                 sockets[i] = waiters[i].Fd;
             var ready = new bool[waiters.Length + 1];
-            if (SocketCalls.PollWritable(wakeFd, sockets, ready, -1) < 0)
+            // A socket disposed while its send waits stays open (the waiter's ref) and may never
+            // turn writable: while anything waits, look at the handles once a second.
+            if (SocketCalls.PollWritable(wakeFd, sockets, ready, waiters.Length == 0 ? -1 : DisposedCheckMs) < 0)
                 continue; // EINTR
             if (ready[0])
                 Shim.EventfdDrain(wakeFd);
             for (int i = 0; i < waiters.Length; i++)
             {
-                if (ready[i + 1] && Finish(waiters[i]))
+                if (waiters[i].SocketDisposed && Finish(waiters[i]))
+                    waiters[i].Completion.TrySetException(new ObjectDisposedException(typeof(Socket).FullName));
+                else if (ready[i + 1] && Finish(waiters[i]))
                     waiters[i].Completion.TrySetResult();
             }
         }
@@ -99,6 +112,9 @@ internal static class SocketWritability
         }
 
         public int Fd { get; }
+
+        /// <summary>Disposed by its owner; the descriptor closes when the waiter lets go.</summary>
+        public bool SocketDisposed => _socket.IsClosed;
 
         /// <summary>Continuations run on the thread pool, never on the poll thread.</summary>
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

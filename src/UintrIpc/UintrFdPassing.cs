@@ -137,6 +137,8 @@ public static class UintrFdPassing
                     PeerIdentity.ReceiverPidfd(socketFd.Fd, peer), KindNative);
             }
             var (pageVector, receiverPid, receiverId) = VectorPageFile.Validate(handle.Fd);
+            if (pageVector != received.Vector)
+                throw new UintrException(Errno.EPROTO, $"The descriptor message names vector {received.Vector}, but the page is vector {pageVector}.");
             return new UintrFd(handle, pageVector, receiverPid, receiverId, receiver: null,
                 PeerIdentity.ReceiverPidfd(socketFd.Fd, receiverPid));
         }

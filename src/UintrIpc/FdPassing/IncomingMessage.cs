@@ -88,6 +88,8 @@ internal sealed class IncomingMessage(bool stream) : IDisposable
         if (BinaryPrimitives.ReadUInt32LittleEndian(_header.AsSpan(MagicOffset)) != HeaderMagic
             || BinaryPrimitives.ReadUInt16LittleEndian(_header.AsSpan(VersionOffset)) != HeaderVersion)
             throw Malformed($"no UintrIpc descriptor header, version {HeaderVersion}");
+        if (BinaryPrimitives.ReadUInt32LittleEndian(_header.AsSpan(ReservedOffset)) != 0)
+            throw Malformed("a non-zero reserved field");
         ushort kind = BinaryPrimitives.ReadUInt16LittleEndian(_header.AsSpan(KindOffset));
         if (!kinds.Contains(kind))
             throw Malformed($"a descriptor of kind {kind} where kind {string.Join(" or ", kinds.ToArray())} was expected");

@@ -13,7 +13,7 @@ public sealed partial class NativeLibraryTests
     [Fact]
     public void Every_glibc_symbol_version_it_needs_is_2_27_or_older()
     {
-        var (exit, output) = RepositoryPaths.Run("objdump", ["-T", RepositoryPaths.NativeLibrary]);
+        var (exit, output) = RepositoryPaths.Run("objdump", ["-T", RepositoryPaths.PackagedNativeLibrary]);
         Assert.True(exit == 0, output);
         var needed = GlibcVersion().Matches(output)
             .Select(m => (Symbol: m.Groups["symbol"].Value, Version: Version.Parse(m.Groups["version"].Value)))
@@ -25,13 +25,23 @@ public sealed partial class NativeLibraryTests
     }
 
     [Fact]
-    public void It_is_stripped()
+    public void The_packaged_copy_is_stripped_and_exports_what_the_build_copy_exports()
     {
-        var (exit, output) = RepositoryPaths.Run("readelf", ["-S", "-W", RepositoryPaths.NativeLibrary]);
+        Assert.Equal(Exports(RepositoryPaths.NativeLibrary), Exports(RepositoryPaths.PackagedNativeLibrary));
+        var (exit, output) = RepositoryPaths.Run("readelf", ["-S", "-W", RepositoryPaths.PackagedNativeLibrary]);
         Assert.True(exit == 0, output);
         Assert.Contains(".dynsym", output); // the exported functions stay
         Assert.DoesNotContain(".symtab", output);
         Assert.DoesNotContain(".debug_", output);
+    }
+
+    private static string[] Exports(string library)
+    {
+        var (exit, output) = RepositoryPaths.Run("objdump", ["-T", library]);
+        Assert.True(exit == 0, output);
+        string[] exports = [.. output.Split('\n').Where(l => l.Contains(" .text", StringComparison.Ordinal)).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1]).Order()];
+        Assert.Contains("uipc_close", exports);
+        return exports;
     }
 
     // objdump -T: "0000000000000000      DF *UND*  0000000000000000 (GLIBC_2.2.5) close"

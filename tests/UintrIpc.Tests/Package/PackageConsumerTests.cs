@@ -81,6 +81,7 @@ public sealed class PackageConsumerTests : IDisposable
         Assert.Contains("lib/net10.0/UintrIpc.dll", entries);
         Assert.Contains("lib/net10.0/UintrIpc.xml", entries);
         Assert.Contains("runtimes/linux-x64/native/libuintripc.so", entries);
+        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.EndsWith(".so", StringComparison.Ordinal));
         Assert.Contains("buildTransitive/UintrIpc.targets", entries);
         using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
         string metadata = nuspec.ReadToEnd();

@@ -14,8 +14,11 @@ internal static class RepositoryPaths
         "Release";
 #endif
 
-    /// <summary>libuintripc.so as copied next to the tests (the same file the package carries).</summary>
+    /// <summary>libuintripc.so as copied next to the tests (with its symbols).</summary>
     public static string NativeLibrary => Path.Combine(AppContext.BaseDirectory, "libuintripc.so");
+
+    /// <summary>The stripped copy of libuintripc.so the package carries.</summary>
+    public static string PackagedNativeLibrary => Path.Combine(Root, "native", "build", Configuration, "package", "libuintripc.so");
 
     /// <summary>Runs a program to completion (bounded), returning its exit code and combined output.</summary>
     public static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> arguments, string? workingDirectory = null,

@@ -56,9 +56,9 @@ public static class UintrFdPassing
         catch
         {
             if (firstSocket is null)
-                Shim.Close(first);
+                _ = Shim.Close(first);
             firstSocket?.Dispose();
-            Shim.Close(second);
+            _ = Shim.Close(second);
             throw;
         }
     }

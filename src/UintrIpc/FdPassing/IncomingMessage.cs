@@ -102,7 +102,7 @@ internal sealed class IncomingMessage(bool stream) : IDisposable
     public void Dispose()
     {
         foreach (int fd in _fds)
-            Shim.Close(fd);
+            _ = Shim.Close(fd);
         _fds.Clear();
     }
 

@@ -28,7 +28,7 @@ internal static class SocketWritability
         {
             EnsureStarted();
             s_waiters.Add(waiter);
-            Shim.EventfdSignal(s_wakeFd);
+            _ = Shim.EventfdSignal(s_wakeFd);
         }
         if (cancellationToken.CanBeCanceled)
         {
@@ -61,7 +61,7 @@ internal static class SocketWritability
         {
             if (!s_waiters.Remove(waiter))
                 return false;
-            Shim.EventfdSignal(s_wakeFd); // the poll thread drops the socket from its set
+            _ = Shim.EventfdSignal(s_wakeFd); // the poll thread drops the socket from its set
         }
         waiter.Release();
         return true;
@@ -88,7 +88,7 @@ internal static class SocketWritability
             if (SocketCalls.PollWritable(wakeFd, sockets, ready, waiters.Length == 0 ? -1 : DisposedCheckMs) < 0)
                 continue; // EINTR
             if (ready[0])
-                Shim.EventfdDrain(wakeFd);
+                _ = Shim.EventfdDrain(wakeFd);
             for (int i = 0; i < waiters.Length; i++)
             {
                 if (waiters[i].SocketDisposed && Finish(waiters[i]))

@@ -245,7 +245,7 @@ int uipc_uintr_register_handler(long nr, struct uipc_uintr_receiver *r, uint32_t
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, signo);
-    if (pthread_sigmask(SIG_UNBLOCK, &set, NULL) != 0)
+    if (sigprocmask(SIG_UNBLOCK, &set, NULL) != 0) /* per thread on Linux; pthread_sigmask needs GLIBC_2.32 */
         return -EINVAL;
     r->tid = uipc_gettid();
     r->signo = signo;

@@ -62,8 +62,10 @@ int uipc_get_status_flags(int fd)
 
 int uipc_fstat(int fd, struct uipc_stat *out)
 {
+    /* The system call rather than glibc's fstat, which is fstat@GLIBC_2.33: the library must
+     * load on every glibc .NET supports (2.27 and later). */
     struct stat st;
-    if (fstat(fd, &st) < 0)
+    if (syscall(SYS_fstat, fd, &st) < 0)
         return -errno;
     out->dev = (uint64_t)st.st_dev;
     out->ino = (uint64_t)st.st_ino;

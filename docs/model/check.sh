@@ -35,7 +35,7 @@ start=$SECONDS
 #   MODE    safety: assertions + invalid end states (gcc -DSAFETY, no never claim)
 #           ltl:    the ltl claim posted_collected, acceptance cycles, weak fairness (-f)
 #           ltl-only: as ltl, but assertions ignored (pan -A), to show the claim alone fails
-check() {
+run_one() {
     local name=$1 expect=$2 pattern=$3 mode=$4
     shift 4
     local dir="$work/$name" cflags panflags t0 verdict info errline states depth errors
@@ -79,8 +79,26 @@ check() {
             fi
         fi
     fi
-    echo "$verdict $name  ($info)"
-    if [[ $verdict == PASS ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    echo "$verdict $name  ($info)" >"$dir/result"
+}
+
+# Checks run JOBS at a time (default: one per CPU); results print in the order given.
+JOBS="${JOBS:-$(nproc 2>/dev/null || echo 1)}"
+names=()
+check() {
+    while [[ $(jobs -rp | wc -l) -ge $JOBS ]]; do wait -n || true; done
+    names+=("$1")
+    run_one "$@" &
+}
+
+report() {
+    wait
+    local name line
+    for name in "${names[@]}"; do
+        line=$(cat "$work/$name/result" 2>/dev/null || echo "FAIL $name  (no result)")
+        echo "$line"
+        if [[ $line == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    done
 }
 
 # Patterns for the expected errors (the text pan prints for the failing assertion).
@@ -127,6 +145,7 @@ check broken_disposed_late         error 'assertion violated +!\(disposed\)' saf
 check broken_s3_returns            error "$LOST" safety -DBROKEN_S3_RETURNS -DMAXCRASH=1 -DCHK_A -DDISPOSE=0
 check broken_trust_on              error "$LOST" safety -DBROKEN_TRUST_ON -DMAXCRASH=1 -DCHK_A -DDISPOSE=0
 
+report
 echo "time: $((SECONDS - start))s"
 echo "model: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

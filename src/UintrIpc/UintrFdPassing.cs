@@ -128,19 +128,21 @@ public static class UintrFdPassing
         SafeFileDescriptorHandle handle = received.Handle;
         try
         {
-            using var socketFd = new HandleLease(socket.SafeHandle);
             if (received.Kind == KindNative)
             {
+                // A kernel uintr_fd has no page to carry the receiver's death: watch the socket's
+                // peer, when it is the receiver (docs/ABI.md section 10, "Who sent it").
+                using var socketFd = new HandleLease(socket.SafeHandle);
                 int vector = NativeUintrFd.Validate(handle.Fd, received.Vector);
                 int peer = Shim.PeerPid(socketFd.Fd);
                 return new UintrFd(handle, vector, peer, receiverId: 0, receiver: null,
                     PeerIdentity.ReceiverPidfd(socketFd.Fd, peer), KindNative);
             }
+            // A vector page says itself when its receiver dies (the owner word): no pidfd needed.
             var (pageVector, receiverPid, receiverId) = VectorPageFile.Validate(handle.Fd);
             if (pageVector != received.Vector)
                 throw new UintrException(Errno.EPROTO, $"The descriptor message names vector {received.Vector}, but the page is vector {pageVector}.");
-            return new UintrFd(handle, pageVector, receiverPid, receiverId, receiver: null,
-                PeerIdentity.ReceiverPidfd(socketFd.Fd, receiverPid));
+            return new UintrFd(handle, pageVector, receiverPid, receiverId, receiver: null);
         }
         catch
         {

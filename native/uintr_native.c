@@ -59,7 +59,7 @@ static __thread struct uipc_uintr_receiver *uipc_current __attribute__((tls_mode
  *
  * uintr_wait (RFC v1) sleeps without looking at what is pending. A vector delivered to the
  * handler after the last check and before the syscall would leave the receiver asleep with
- * the vector recorded (the lost wake-up the seed 000 review warns about). So the last check
+ * the vector recorded (the lost wake-up the RFC review of uintr_wait warns about). So the last check
  * and the syscall instruction form a window [begin, end): the user-interrupt handler and the
  * wake-up signal handler both move a thread interrupted inside it to `cancel`, which returns
  * UIPC_UINTR_WAIT_NOT_SLEPT without entering the kernel (musl's cancellation points use the

@@ -2,6 +2,7 @@ using UintrIpc.Interop;
 using UintrIpc.Native;
 using UintrIpc.Peers;
 using UintrIpc.Protocol;
+using UintrIpc.Senders;
 
 namespace UintrIpc;
 

@@ -59,7 +59,7 @@ static __thread struct uipc_uintr_receiver *uipc_current __attribute__((tls_mode
  *
  * uintr_wait (RFC v1) sleeps without looking at what is pending. A vector delivered to the
  * handler after the last check and before the syscall would leave the receiver asleep with
- * the vector recorded (the lost wake-up the seed 000 review warns about). So the last check
+ * the vector recorded (the lost wake-up the RFC review of uintr_wait warns about). So the last check
  * and the syscall instruction form a window [begin, end): the user-interrupt handler and the
  * wake-up signal handler both move a thread interrupted inside it to `cancel`, which returns
  * UIPC_UINTR_WAIT_NOT_SLEPT without entering the kernel (musl's cancellation points use the
@@ -245,7 +245,7 @@ int uipc_uintr_register_handler(long nr, struct uipc_uintr_receiver *r, uint32_t
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, signo);
-    if (pthread_sigmask(SIG_UNBLOCK, &set, NULL) != 0)
+    if (sigprocmask(SIG_UNBLOCK, &set, NULL) != 0) /* per thread on Linux; pthread_sigmask needs GLIBC_2.32 */
         return -EINVAL;
     r->tid = uipc_gettid();
     r->signo = signo;

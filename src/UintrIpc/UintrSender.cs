@@ -3,6 +3,7 @@ using UintrIpc.Interop;
 using UintrIpc.Native;
 using UintrIpc.Peers;
 using UintrIpc.Protocol;
+using UintrIpc.Senders;
 
 namespace UintrIpc;
 

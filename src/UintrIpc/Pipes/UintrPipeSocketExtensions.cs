@@ -28,8 +28,8 @@ public static class UintrPipeSocketExtensions
         SafeFileDescriptorHandle input = cleanup.Add(RingFile.Create(size));
         UintrPipe.Parts parts = UintrPipe.Assemble(cleanup, input, output, size, spin);
         parts.ClaimOwnerWords(cleanup, input, output); // before the peer can see the rings
-        await socket.SendPipeRingAsync(output, ConnectorOutputRing, cancellationToken).ConfigureAwait(false);
-        await socket.SendPipeRingAsync(input, ConnectorInputRing, cancellationToken).ConfigureAwait(false);
+        await RingMessage.SendAsync(socket, output, ConnectorOutputRing, cancellationToken).ConfigureAwait(false);
+        await RingMessage.SendAsync(socket, input, ConnectorInputRing, cancellationToken).ConfigureAwait(false);
         await socket.SendUintrFdAsync(parts.InputFd, cancellationToken).ConfigureAwait(false);
         await socket.SendUintrFdAsync(parts.OutputFd, cancellationToken).ConfigureAwait(false);
         UintrFd peerData = cleanup.Add(new UintrPipe.ScratchFd(await socket.ReceiveUintrFdAsync(cancellationToken).ConfigureAwait(false))).Fd;
@@ -59,7 +59,7 @@ public static class UintrPipeSocketExtensions
 
     private static async ValueTask<SafeFileDescriptorHandle> ReceiveRingAsync(Socket socket, UintrPipe.Cleanup cleanup, int expected, CancellationToken cancellationToken)
     {
-        var (ring, which) = await socket.ReceivePipeRingAsync(cancellationToken).ConfigureAwait(false);
+        var (ring, which) = await RingMessage.ReceiveAsync(socket, cancellationToken).ConfigureAwait(false);
         cleanup.Add(ring);
         if (which != expected)
             throw new UintrException(Errno.EPROTO, $"The peer sent ring {which} where ring {expected} was expected.");

@@ -16,6 +16,7 @@ internal static class Program
         new IdleMode(),
         new WakeMode(),
         new LatencyMode(),
+        new AsyncMode(),
     ];
 
     private static int Main(string[] args)

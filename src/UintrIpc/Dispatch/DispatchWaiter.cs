@@ -1,21 +1,20 @@
-using System.Threading.Tasks.Sources;
 using UintrIpc.Delivery;
 using static UintrIpc.Protocol.VectorPageDescriptor;
 
 namespace UintrIpc.Dispatch;
 
 /// <summary>
-/// One receiver's seat in the dispatcher: the words its W7 would wait on, and the
-/// <see cref="IValueTaskSource{TResult}"/> its <c>WaitAsync</c> awaits. A receiver has one and
-/// reuses it for every sleep (one waiter at a time), so a steady-state sleep allocates nothing.
+/// One receiver's seat in the dispatcher: the words its W7 would wait on, the wake word and
+/// generation of its W3, and its deadline. A receiver has one and reuses it for every sleep
+/// (one waiter at a time), so a steady-state sleep allocates nothing.
 /// </summary>
 /// <remarks>
-/// Continuations always run asynchronously: the dispatcher thread only completes the source,
-/// and the receiver's W9, W10 and handlers run where the await resumes.
+/// <see cref="Wake"/> runs on a dispatcher thread and must only hand the waiter on (queue it to
+/// the thread pool or post it to a synchronization context): the receiver's W9, W10 and
+/// handlers never run on a dispatcher thread.
 /// </remarks>
-internal sealed unsafe class DispatchWaiter : IValueTaskSource<DispatchOutcome>
+internal abstract unsafe class DispatchWaiter
 {
-    private ManualResetValueTaskSourceCore<DispatchOutcome> _core = new() { RunContinuationsAsynchronously = true };
     private readonly nint[] _words = new nint[VectorCount];
     private int _wordCount;
     private uint* _wakeWord;
@@ -33,19 +32,21 @@ internal sealed unsafe class DispatchWaiter : IValueTaskSource<DispatchOutcome>
     internal nint Word(int index) => _words[index];
 
     /// <summary>
-    /// Hands the receiver, already armed (W4–W6 done, nothing pending), to a dispatcher thread;
-    /// the result says what ended the sleep. <paramref name="generation"/> is the wake word's value read at W3.
+    /// Hands the receiver, already armed (W4–W6 done, nothing pending), to a dispatcher thread,
+    /// which calls <see cref="Wake"/> when the sleep is over. <paramref name="generation"/> is the
+    /// wake word's value read at W3.
     /// </summary>
-    public ValueTask<DispatchOutcome> SleepAsync(IDispatchablePath path, ulong live, uint generation, long deadline)
+    protected void Sleep(IDispatchablePath path, ulong live, uint generation, long deadline)
     {
-        _core.Reset();
         _wordCount = path.GetWaitWords(live, _words);
         _wakeWord = path.WakeWord;
         _generation = generation;
         Deadline = deadline;
         Dispatcher.Add(this);
-        return new ValueTask<DispatchOutcome>(this, _core.Version);
     }
+
+    /// <summary>Called on the dispatcher thread once the shard let go of this waiter: hand it on, do nothing else.</summary>
+    protected internal abstract void Wake(DispatchOutcome outcome);
 
     /// <summary>
     /// Makes the dispatcher look at this waiter again; called after the receiver bumped its wake
@@ -70,12 +71,4 @@ internal sealed unsafe class DispatchWaiter : IValueTaskSource<DispatchOutcome>
         return null;
     }
 
-    internal void Complete(DispatchOutcome outcome) => _core.SetResult(outcome);
-
-    DispatchOutcome IValueTaskSource<DispatchOutcome>.GetResult(short token) => _core.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource<DispatchOutcome>.GetStatus(short token) => _core.GetStatus(token);
-
-    void IValueTaskSource<DispatchOutcome>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
 }

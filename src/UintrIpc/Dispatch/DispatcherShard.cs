@@ -104,7 +104,7 @@ internal sealed unsafe class DispatcherShard
                     (DispatchWaiter waiter, DispatchOutcome outcome) = _finished[i];
                     _finished[i] = default;
                     Dispatcher.Finished(outcome);
-                    waiter.Complete(outcome);
+                    waiter.Wake(outcome);
                 }
                 if (retire)
                     return;

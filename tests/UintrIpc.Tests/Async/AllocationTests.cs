@@ -5,25 +5,38 @@ public sealed class AllocationTests
 {
     private const int Iterations = 5_000;
 
-    /// <summary>The smallest object on the managed heap: any per-iteration allocation adds at least this much each time.</summary>
-    private const int SmallestObject = 24;
-
+    /// <summary>
+    /// The sleeping half runs on this thread (WaitAsync: W1–W7 up to the hand-off), the waking half
+    /// (W9–W11, the handler, the completion) in a synchronization context with a thread of its
+    /// own; each thread counts what it allocates, so the test runner's other threads do not count.
+    /// </summary>
     [Fact]
     public void Steady_state_sleep_and_wake_allocates_nothing()
     {
         using var receiver = UintrReceiver.Register(static _ => { }, AsyncWait.NoSpin);
         using UintrFd fd = receiver.CreateFd(0);
         using var sender = UintrSender.Register(fd);
+        using var context = new DedicatedThreadContext();
         var loop = new SleepWakeLoop(receiver, sender);
-        AsyncWait.WithoutContext(() => loop.Run(Iterations)); // warm-up: JIT, pools, the dispatcher thread
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        long blocks = receiver.Statistics.Blocks;
-        AsyncWait.WithoutContext(() => loop.Run(Iterations));
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-        Assert.True(receiver.Statistics.Blocks - blocks >= Iterations / 2, "the loop did not go through the dispatcher");
-        // The whole process is counted, the test runner's own threads too: allow a tenth of the
-        // smallest object per iteration, far below what any allocation made every time would add.
-        Assert.True(allocated < SmallestObject * Iterations / 10, $"{allocated} bytes allocated over {Iterations} sleeps and wakes");
+        SynchronizationContext? previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            loop.Run(Iterations); // warm-up: JIT, the dispatcher thread
+            long blocks = receiver.Statistics.Blocks;
+            long contextBefore = context.AllocatedBytes;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            loop.Run(Iterations);
+            long mine = GC.GetAllocatedBytesForCurrentThread() - before;
+            long resuming = context.AllocatedBytes - contextBefore;
+            Assert.Equal(Iterations, receiver.Statistics.Blocks - blocks);
+            Assert.Equal(0, mine);
+            Assert.Equal(0, resuming);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
     }
 
     [Fact]
@@ -67,6 +80,57 @@ public sealed class AllocationTests
                     Assert.Fail("a WaitAsync returned false");
             }
             return iterations;
+        }
+    }
+
+    /// <summary>Runs posted callbacks one at a time on its own thread, and reports that thread's allocations; posting allocates nothing.</summary>
+    private sealed class DedicatedThreadContext : SynchronizationContext, IDisposable
+    {
+        private readonly SemaphoreSlim _posted = new(0);
+        private readonly Thread _thread;
+        private SendOrPostCallback? _callback;
+        private object? _state;
+        private long _allocated;
+        private volatile bool _stopping;
+
+        public DedicatedThreadContext()
+        {
+            _thread = new Thread(Loop) { IsBackground = true, Name = "test context" };
+            _thread.Start();
+        }
+
+        /// <summary>Bytes the context's thread allocated after its first callback, read after it went idle.</summary>
+        public long AllocatedBytes => Volatile.Read(ref _allocated);
+
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            _callback = d;
+            Volatile.Write(ref _state, state);
+            _posted.Release();
+        }
+
+        public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException();
+
+        public void Dispose()
+        {
+            _stopping = true;
+            _posted.Release();
+            Assert.True(_thread.Join(Until.Hang));
+            _posted.Dispose();
+        }
+
+        private void Loop()
+        {
+            SetSynchronizationContext(this);
+            while (true)
+            {
+                _posted.Wait();
+                if (_stopping)
+                    return;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                _callback!(Volatile.Read(ref _state));
+                Volatile.Write(ref _allocated, _allocated + GC.GetAllocatedBytesForCurrentThread() - before);
+            }
         }
     }
 }

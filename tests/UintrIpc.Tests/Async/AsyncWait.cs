@@ -30,6 +30,20 @@ internal static class AsyncWait
         }
     }
 
+    /// <summary>Blocks until <paramref name="task"/> finished and gives its result; a hang fails the test.</summary>
+    public static T Finish<T>(Task<T> task)
+    {
+        Assert.True(Task.WaitAny([task], Until.Hang) == 0, "the WaitAsync never completed");
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Blocks until every task finished, whatever their outcome; a hang fails the test.</summary>
+    public static void Settle(IEnumerable<Task> tasks)
+    {
+        Task all = Task.WhenAll(tasks);
+        Assert.True(Task.WaitAny([all], Until.Hang) == 0, "some WaitAsync never completed");
+    }
+
     /// <summary>Polls until <paramref name="receiver"/> has been handed to the dispatcher more than <paramref name="blocksBefore"/> times.</summary>
     public static void Asleep(UintrReceiver receiver, long blocksBefore = 0) => Until.Blocked(receiver, blocksBefore);
 

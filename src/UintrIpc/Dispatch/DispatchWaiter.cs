@@ -20,6 +20,7 @@ internal abstract unsafe class DispatchWaiter
     private uint* _wakeWord;
     private uint _generation;
     private DispatcherShard? _shard;
+    private volatile bool _interruptRequested;
 
     /// <summary>Stopwatch timestamp at which the sleep times out; <see cref="long.MaxValue"/> for never.</summary>
     internal long Deadline { get; private set; }
@@ -28,6 +29,9 @@ internal abstract unsafe class DispatchWaiter
     internal int Cost => Math.Max(1, _wordCount);
 
     internal int WordCount => _wordCount;
+
+    /// <summary>Not yet read in full by its shard since it was added (the shard's thread only).</summary>
+    internal bool IsNew { get; private set; }
 
     internal nint Word(int index) => _words[index];
 
@@ -42,6 +46,8 @@ internal abstract unsafe class DispatchWaiter
         _wakeWord = path.WakeWord;
         _generation = generation;
         Deadline = deadline;
+        _interruptRequested = false;
+        IsNew = true;
         Dispatcher.Add(this);
     }
 
@@ -52,13 +58,30 @@ internal abstract unsafe class DispatchWaiter
     /// Makes the dispatcher look at this waiter again; called after the receiver bumped its wake
     /// word. A waiter not yet adopted by a shard is checked against the wake word when it is.
     /// </summary>
-    public void Interrupt() => Volatile.Read(ref _shard)?.Poke();
+    public void Interrupt()
+    {
+        _interruptRequested = true;
+        Volatile.Read(ref _shard)?.Poke();
+    }
 
     internal void AssignShard(DispatcherShard? shard) => Volatile.Write(ref _shard, shard);
+
+    /// <summary>
+    /// What can end the sleep without a look at shared memory: an interrupt asked for, or the
+    /// deadline. Enough for a waiter whose words the kernel is watching (a changed word makes the
+    /// next futex_waitv return at once, and then every waiter gets the full <see cref="Check"/>).
+    /// </summary>
+    internal DispatchOutcome? CheckWithoutPages(long now)
+    {
+        if (_interruptRequested)
+            return Volatile.Read(ref *_wakeWord) != _generation ? DispatchOutcome.Interrupted : null;
+        return now >= Deadline ? DispatchOutcome.TimedOut : null;
+    }
 
     /// <summary>Whether the sleep is over, and why; called by the owning shard's thread only.</summary>
     internal DispatchOutcome? Check(long now)
     {
+        IsNew = false;
         for (int i = 0; i < _wordCount; i++)
         {
             if (Volatile.Read(ref *(uint*)_words[i]) != Blocked)

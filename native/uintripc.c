@@ -62,8 +62,10 @@ int uipc_get_status_flags(int fd)
 
 int uipc_fstat(int fd, struct uipc_stat *out)
 {
+    /* The system call rather than glibc's fstat, which is fstat@GLIBC_2.33: the library must
+     * load on every glibc .NET supports (2.27 and later). */
     struct stat st;
-    if (fstat(fd, &st) < 0)
+    if (syscall(SYS_fstat, fd, &st) < 0)
         return -errno;
     out->dev = (uint64_t)st.st_dev;
     out->ino = (uint64_t)st.st_ino;
@@ -193,6 +195,13 @@ int uipc_eventfd_drain(int fd)
     eventfd_t value;
     return eventfd_read(fd, &value) < 0 && errno != EAGAIN ? -errno : 0;
 }
+
+int uipc_set_robust_list(void *head, uint64_t length)
+{
+    return RESULT(syscall(SYS_set_robust_list, head, (size_t)length));
+}
+
+int uipc_gettid(void) { return (int)syscall(SYS_gettid); }
 
 int uipc_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
 {

@@ -1,14 +1,15 @@
 namespace PingPong;
 
 /// <summary>Command-line options; the defaults make the README's main job.</summary>
-internal sealed record Options(int Rounds, TimeSpan SpinDuration, bool Pin)
+internal sealed record Options(int Rounds, TimeSpan SpinDuration, bool Pin, bool Verbose = false)
 {
     public const string Usage = """
-        usage: PingPong [--rounds N] [--spin-us MICROSECONDS] [--no-pin]
+        usage: PingPong [--rounds N] [--spin-us MICROSECONDS] [--no-pin] [--verbose]
 
           --rounds N         round trips per mechanism (default 20000)
           --spin-us US       UintrIpc spin before sleeping, in µs (default: the library's, 30)
           --no-pin           do not pin the two processes to different CPUs
+          --verbose          also print the full detection (CPUID, kernel, syscall table)
         """;
 
     public static Options Parse(string[] args)
@@ -21,6 +22,7 @@ internal sealed record Options(int Rounds, TimeSpan SpinDuration, bool Pin)
                 "--rounds" => options with { Rounds = int.Parse(Value(args, ref i)) },
                 "--spin-us" => options with { SpinDuration = TimeSpan.FromMicroseconds(double.Parse(Value(args, ref i))) },
                 "--no-pin" => options with { Pin = false },
+                "--verbose" => options with { Verbose = true },
                 "-h" or "--help" => throw new UsageException(),
                 _ => throw new UsageException($"unknown option {args[i]}"),
             };

@@ -47,13 +47,20 @@ IReadOnlyList<LatencyResult> results = run.Finish();
 
 Console.WriteLine($"UintrIpc PingPong: {options.Rounds} round trips per mechanism between two processes"
     + (options.Pin ? ", pinned to CPUs 0 and 1" : ", not pinned") + $", in {run.Settings.Slices} interleaved slices");
-Console.WriteLine($"delivery path: {run.DeliveryPath} ({UintrCapabilities.Current.Reason})");
+Console.WriteLine(Summary.PathLine(run.DeliveryPath, UintrCapabilities.Current));
+if (options.Verbose)
+    Console.WriteLine($"  detection: {UintrCapabilities.Current.Reason}");
 Console.WriteLine();
 Console.WriteLine($"{"mechanism",-36} {"p50 one-way",12} {"p99 one-way",12}");
 foreach (LatencyResult r in results)
 {
     string label = mechanisms.First(m => m.Name == r.Name).Label;
     Console.WriteLine($"{label,-36} {Format(r.P50Ns),12} {Format(r.P99Ns),12}");
+}
+if (Summary.Conclusion(results) is { } conclusion)
+{
+    Console.WriteLine();
+    Console.WriteLine($"this run (medians): {conclusion}");
 }
 return 0;
 

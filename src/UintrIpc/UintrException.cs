@@ -11,6 +11,12 @@ public class UintrException : IOException
         HResult = errno;
     }
 
+    /// <summary>Creates an exception for <paramref name="error"/>.</summary>
+    public UintrException(UintrError error, string? message)
+        : this((int)error, message)
+    {
+    }
+
     /// <summary>Creates an exception for <paramref name="errno"/> caused by <paramref name="innerException"/>.</summary>
     public UintrException(int errno, string? message, Exception? innerException)
         : base(message ?? Marshal.GetPInvokeErrorMessage(errno), innerException)
@@ -21,4 +27,10 @@ public class UintrException : IOException
 
     /// <summary>The Linux errno value, e.g. 104 (ECONNRESET).</summary>
     public int Errno { get; }
+
+    /// <summary>
+    /// <see cref="Errno"/> as a <see cref="UintrError"/>, to compare by name:
+    /// <c>catch (UintrException e) when (e.UintrErrorCode == UintrError.Shutdown)</c>.
+    /// </summary>
+    public UintrError UintrErrorCode => (UintrError)Errno;
 }

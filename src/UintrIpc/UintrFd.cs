@@ -1,4 +1,5 @@
 using UintrIpc.Interop;
+using UintrIpc.Native;
 using UintrIpc.Protocol;
 
 namespace UintrIpc;
@@ -8,7 +9,8 @@ namespace UintrIpc;
 /// it can register a <see cref="UintrSender"/> and post that vector, and nothing else.
 /// </summary>
 /// <remarks>
-/// The descriptor is a sealed 4096-byte memfd (docs/ABI.md). Pass it to another process over a Unix
+/// The descriptor is a sealed 4096-byte memfd (docs/ABI.md) or, on the native path, the
+/// kernel's <c>uintr_fd</c>. Pass it to another process over a Unix
 /// socket (<c>SCM_RIGHTS</c>) or by inheritance; the instance owns the descriptor and closes
 /// it on <see cref="Dispose"/>. Disposing the instance <see cref="UintrReceiver.CreateFd"/>
 /// returned also closes the vector: later sends to it fail with ECONNRESET.
@@ -51,6 +53,13 @@ public sealed class UintrFd : IDisposable
             return _handle.Fd;
         }
     }
+
+    /// <summary>
+    /// The descriptor as a <see cref="System.Runtime.InteropServices.SafeHandle"/>, for APIs that take one and for
+    /// borrowing the number safely (<c>DangerousAddRef</c>). The instance still owns it: do not
+    /// dispose it; dispose the <see cref="UintrFd"/>.
+    /// </summary>
+    public SafeHandle SafeHandle => Handle;
 
     /// <summary>
     /// The pid of the receiving process, as the page names it (in the receiver's pid namespace).
@@ -98,11 +107,46 @@ public sealed class UintrFd : IDisposable
     /// Adopts an open uintr descriptor, e.g. one inherited from a parent process: the new
     /// instance owns it from then on. On failure the caller keeps the descriptor.
     /// </summary>
+    /// <remarks>
+    /// Every kind the library creates is adopted: a futex-path vector page (its vector and
+    /// receiver come from the page) and, where this process can use the native path, a kernel
+    /// <c>uintr_fd</c> (its vector from the kernel's <c>/proc/self/fdinfo</c>). Nothing here
+    /// learns who the receiver is, so no pidfd watch is set up: the page itself reports the
+    /// receiver's death.
+    /// </remarks>
     /// <exception cref="UintrException">EBADF when it is not open; EOPNOTSUPP when it is not a uintr fd.</exception>
     public static UintrFd FromFileDescriptor(int fileDescriptor)
     {
+        if (fileDescriptor >= 0 && NativeFdInfo.IsKernelUintrFd(fileDescriptor))
+        {
+            int nativeVector = NativeUintrFd.Validate(fileDescriptor, NativeFdInfo.Vector(fileDescriptor));
+            return new UintrFd(new SafeFileDescriptorHandle(fileDescriptor), nativeVector, receiverPid: 0, receiverId: 0,
+                receiver: null, receiverPidfd: null, FdMessage.KindNative);
+        }
         var (vector, receiverPid, receiverId) = VectorPageFile.Validate(fileDescriptor);
         return new UintrFd(new SafeFileDescriptorHandle(fileDescriptor), vector, receiverPid, receiverId, receiver: null);
+    }
+
+    /// <summary>
+    /// Adopts the open uintr descriptor <paramref name="handle"/> holds (any
+    /// <see cref="System.Runtime.InteropServices.SafeHandle"/>, e.g. a <c>SafeFileHandle</c>):
+    /// on success the new instance owns the descriptor and <paramref name="handle"/> is marked
+    /// invalid, so that it no longer closes it; on failure the caller keeps it.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="handle"/> is closed.</exception>
+    /// <exception cref="UintrException">EBADF when it is invalid or not open; EOPNOTSUPP when it is not a uintr fd.</exception>
+    public static UintrFd FromFileDescriptor(SafeHandle handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        ObjectDisposedException.ThrowIf(handle.IsClosed, handle);
+        if (handle.IsInvalid)
+            throw new UintrException(UintrError.BadDescriptor, "The handle is invalid.");
+        UintrFd adopted;
+        using (var lease = new HandleLease(handle))
+            adopted = FromFileDescriptor(lease.Fd);
+        handle.SetHandleAsInvalid(); // ownership moved to the new instance
+        return adopted;
     }
 
     /// <summary>Detaches the instance from its receiver when the receiver closes the vector itself.</summary>

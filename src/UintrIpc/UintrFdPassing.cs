@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
+using UintrIpc.FdPassing;
 using UintrIpc.Interop;
 using UintrIpc.Native;
 using UintrIpc.Peers;
@@ -14,36 +14,95 @@ namespace UintrIpc;
 /// <c>AF_UNIX</c> socket, stream or seqpacket, with <c>SCM_RIGHTS</c> (docs/ABI.md section 10).
 /// </summary>
 /// <remarks>
+/// <para>
 /// A received descriptor is close-on-exec. A message that is not a well-formed uintr fd message
 /// is rejected with a <see cref="UintrException"/> and every descriptor that arrived with it is
-/// closed: EBADMSG (no descriptor, or several), EMSGSIZE (control data truncated), EPROTO (not a
-/// UintrIpc header, or the wrong kind), EOPNOTSUPP (the descriptor is not a uintr fd),
-/// ECONNRESET (the peer closed the connection).
+/// closed: EBADMSG (no descriptor, several, or one riding on a later piece of a stream header),
+/// EMSGSIZE (control data truncated), EPROTO (not a UintrIpc header, the wrong kind, or a short
+/// seqpacket message), EOPNOTSUPP (the descriptor is not a uintr fd), ECONNRESET (the peer closed
+/// the connection, before or in the middle of a message).
+/// </para>
+/// <para>
+/// After a rejection the connection stays usable: a receive consumes exactly one message, on a
+/// stream socket the whole 16-byte header, before it checks anything, so the next receive starts
+/// at the next message. Only ECONNRESET ends the connection, and a cancelled asynchronous receive
+/// that had taken part of a stream header leaves the stream in the middle of that message.
+/// </para>
 /// </remarks>
 public static class UintrFdPassing
 {
+    private static readonly ushort[] s_uintrKinds = [KindFutexPage, KindNative];
+    private static readonly ushort[] s_plainKinds = [KindPlain];
+
+    /// <summary>
+    /// Creates a connected pair of <c>AF_UNIX</c> sockets (<c>socketpair(2)</c>), both ends
+    /// close-on-exec: one end for this process, the other for a thread or, made inheritable with
+    /// <see cref="AllowInheritance"/>, for a child process.
+    /// </summary>
+    /// <param name="type"><see cref="SocketType.Stream"/> or <see cref="SocketType.Seqpacket"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="type"/> is another type.</exception>
+    /// <exception cref="UintrException">socketpair failed (e.g. EMFILE).</exception>
+    public static (Socket First, Socket Second) CreateSocketPair(SocketType type = SocketType.Stream)
+    {
+        if (type is not (SocketType.Stream or SocketType.Seqpacket))
+            throw new ArgumentOutOfRangeException(nameof(type), type, "Descriptors pass over stream and seqpacket Unix sockets.");
+        Errno.Check(SocketCalls.SocketPair(type == SocketType.Stream, out int first, out int second), "socketpair");
+        Socket? firstSocket = null;
+        try
+        {
+            firstSocket = new Socket(new SafeSocketHandle(first, ownsHandle: true));
+            return (firstSocket, new Socket(new SafeSocketHandle(second, ownsHandle: true)));
+        }
+        catch
+        {
+            if (firstSocket is null)
+                _ = Shim.Close(first);
+            firstSocket?.Dispose();
+            _ = Shim.Close(second);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Lets a child process started after this call inherit <paramref name="socket"/> (clears
+    /// close-on-exec); pass <see cref="Socket.Handle"/>'s number on the child's command line and
+    /// adopt it there with <c>new Socket(new SafeSocketHandle((IntPtr)number, ownsHandle: true))</c>.
+    /// </summary>
+    /// <remarks>
+    /// Every child started while the flag is clear inherits the socket, including children other
+    /// threads start; call it just before starting the child and dispose this process's copy (or
+    /// call <see cref="PreventInheritance"/>) once the child runs.
+    /// </remarks>
+    public static void AllowInheritance(this Socket socket) => SetCloseOnExec(socket, closeOnExec: false);
+
+    /// <summary>Makes <paramref name="socket"/> close-on-exec again (undoes <see cref="AllowInheritance"/>).</summary>
+    public static void PreventInheritance(this Socket socket) => SetCloseOnExec(socket, closeOnExec: true);
+
 
     /// <summary>Sends <paramref name="fd"/> to the peer; the caller keeps its own descriptor.</summary>
     public static void SendUintrFd(this Socket socket, UintrFd fd)
     {
         ArgumentNullException.ThrowIfNull(fd);
-        SendDescriptor(socket, fd.Handle, Header(fd.Kind, fd.Vector));
+        DescriptorMessage.Send(socket, fd.Handle, fd.Kind, fd.Vector);
     }
 
     /// <summary>Receives a uintr fd sent with <see cref="SendUintrFd"/>; blocks until one arrives.</summary>
     public static UintrFd ReceiveUintrFd(this Socket socket) =>
-        AcceptUintrFd(socket, ReceiveDescriptor(socket, uintr: true));
+        AcceptUintrFd(socket, DescriptorMessage.Receive(socket, s_uintrKinds));
 
-    /// <summary>Sends <paramref name="fd"/> without blocking a thread while the socket is full.</summary>
+    /// <summary>
+    /// Sends <paramref name="fd"/> without blocking a thread: while the socket is full it waits
+    /// for the socket to become writable (one shared thread polls every such socket).
+    /// </summary>
     public static ValueTask SendUintrFdAsync(this Socket socket, UintrFd fd, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fd);
-        return SendDescriptorAsync(socket, fd.Handle, Header(fd.Kind, fd.Vector), cancellationToken);
+        return DescriptorMessage.SendAsync(socket, fd.Handle, fd.Kind, fd.Vector, cancellationToken);
     }
 
     /// <summary>Receives a uintr fd without blocking a thread while none has arrived.</summary>
     public static async ValueTask<UintrFd> ReceiveUintrFdAsync(this Socket socket, CancellationToken cancellationToken = default) =>
-        AcceptUintrFd(socket, await ReceiveDescriptorAsync(socket, uintr: true, cancellationToken).ConfigureAwait(false));
+        AcceptUintrFd(socket, await DescriptorMessage.ReceiveAsync(socket, s_uintrKinds, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
     /// Sends any descriptor (an eventfd, a pipe end, a memfd), e.g. to compare UintrIpc with
@@ -52,154 +111,38 @@ public static class UintrFdPassing
     public static void SendFileDescriptor(this Socket socket, SafeHandle descriptor)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        SendDescriptor(socket, descriptor, Header(KindPlain, 0));
+        DescriptorMessage.Send(socket, descriptor, KindPlain, 0);
     }
 
     /// <summary>Receives a descriptor sent with <see cref="SendFileDescriptor"/>; the caller owns it.</summary>
     public static SafeFileHandle ReceiveFileDescriptor(this Socket socket)
     {
-        SafeFileDescriptorHandle handle = ReceiveDescriptor(socket, uintr: false).Handle;
+        SafeFileDescriptorHandle handle = DescriptorMessage.Receive(socket, s_plainKinds).Handle;
         var file = new SafeFileHandle(handle.Fd, ownsHandle: true);
         handle.SetHandleAsInvalid(); // ownership moves to the SafeFileHandle
         return file;
     }
 
-    private static byte[] Header(ushort kind, int vector)
-    {
-        var header = new byte[HeaderSize];
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(MagicOffset), HeaderMagic);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(VersionOffset), HeaderVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(KindOffset), kind);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(VectorOffset), (uint)vector);
-        return header;
-    }
-
-    private static void SendDescriptor(Socket socket, SafeHandle descriptor, byte[] header)
-    {
-        int sent = SendFirst(socket, descriptor, header, dontWait: false, out bool wouldBlock);
-        while (wouldBlock)
-        {
-            socket.Poll(-1, SelectMode.SelectWrite);
-            sent = SendFirst(socket, descriptor, header, dontWait: false, out wouldBlock);
-        }
-        while (sent < header.Length) // a stream socket may take the header in pieces
-            sent += socket.Send(header, sent, header.Length - sent, SocketFlags.None);
-    }
-
-    private static async ValueTask SendDescriptorAsync(Socket socket, SafeHandle descriptor, byte[] header, CancellationToken cancellationToken)
-    {
-        // .NET has no asynchronous wait for writability; a full socket buffer is rare for a
-        // 16-byte message, so back off with timers rather than hold a thread.
-        int delayMs = 1;
-        int sent;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            sent = SendFirst(socket, descriptor, header, dontWait: true, out bool wouldBlock);
-            if (!wouldBlock)
-                break;
-            await Task.Delay(delayMs, cancellationToken).ConfigureAwait(false);
-            delayMs = Math.Min(delayMs * 2, 50);
-        }
-        while (sent < header.Length)
-            sent += await socket.SendAsync(header.AsMemory(sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static int SendFirst(Socket socket, SafeHandle descriptor, byte[] header, bool dontWait, out bool wouldBlock)
-    {
-        ThrowIfNotUnix(socket);
-        using var socketFd = new HandleLease(socket.SafeHandle);
-        using var descriptorFd = new HandleLease(descriptor);
-        while (true)
-        {
-            long result = SocketMessages.Send(socketFd.Fd, header, descriptorFd.Fd, dontWait);
-            wouldBlock = result == -Errno.EAGAIN;
-            if (result == -Errno.EINTR)
-                continue;
-            if (result < 0 && !wouldBlock)
-                throw new UintrException((int)-result, $"sendmsg failed: {Errno.Describe((int)-result)}");
-            return wouldBlock ? 0 : (int)result;
-        }
-    }
-
-    private static Descriptor ReceiveDescriptor(Socket socket, bool uintr)
-    {
-        var header = new byte[HeaderSize];
-        ReceivedMessage? message;
-        while ((message = ReceiveFirst(socket, header, dontWait: false)) is null)
-            socket.Poll(-1, SelectMode.SelectRead); // async use left the socket non-blocking
-        using (message)
-        {
-            while (message.NeedsMore)
-                message.Add(socket.Receive(header, message.Received, HeaderSize - message.Received, SocketFlags.None));
-            return message.Accept(header, uintr);
-        }
-    }
-
-    private static async ValueTask<Descriptor> ReceiveDescriptorAsync(Socket socket, bool uintr, CancellationToken cancellationToken)
-    {
-        var header = new byte[HeaderSize];
-        ReceivedMessage? message;
-        while ((message = ReceiveFirst(socket, header, dontWait: true)) is null)
-        {
-            // Wait for readability without taking the message: a peek leaves data and descriptors queued.
-            await socket.ReceiveAsync(new byte[1], SocketFlags.Peek, cancellationToken).ConfigureAwait(false);
-        }
-        using (message)
-        {
-            while (message.NeedsMore)
-                message.Add(await socket.ReceiveAsync(header.AsMemory(message.Received), SocketFlags.None, cancellationToken).ConfigureAwait(false));
-            return message.Accept(header, uintr);
-        }
-    }
-
-    /// <summary>The first <c>recvmsg</c> of a message, checked; null when it would block.</summary>
-    private static ReceivedMessage? ReceiveFirst(Socket socket, byte[] header, bool dontWait)
-    {
-        ThrowIfNotUnix(socket);
-        var fds = new List<int>(1);
-        long result;
-        bool truncated;
-        using (var socketFd = new HandleLease(socket.SafeHandle))
-        {
-            do
-                result = SocketMessages.Receive(socketFd.Fd, header, fds, out truncated, dontWait);
-            while (result == -Errno.EINTR);
-            // 0 bytes is the end of a stream, but on seqpacket it may be an empty message.
-            if (result == 0 && fds.Count == 0 && socket.SocketType != SocketType.Stream && Shim.PeerHungUp(socketFd.Fd) == 0)
-                result = -Errno.EBADMSG;
-        }
-        var message = new ReceivedMessage(fds, (int)Math.Max(result, 0), socket.SocketType == SocketType.Stream);
-        if (result == -Errno.EAGAIN && fds.Count == 0)
-            return null;
-        try
-        {
-            message.CheckFirst(result, truncated);
-            return message;
-        }
-        catch
-        {
-            message.Dispose();
-            throw;
-        }
-    }
-
-    private static UintrFd AcceptUintrFd(Socket socket, Descriptor received)
+    private static UintrFd AcceptUintrFd(Socket socket, ReceivedDescriptor received)
     {
         SafeFileDescriptorHandle handle = received.Handle;
         try
         {
-            using var socketFd = new HandleLease(socket.SafeHandle);
             if (received.Kind == KindNative)
             {
+                // A kernel uintr_fd has no page to carry the receiver's death: watch the socket's
+                // peer, when it is the receiver (docs/ABI.md section 10, "Who sent it").
+                using var socketFd = new HandleLease(socket.SafeHandle);
                 int vector = NativeUintrFd.Validate(handle.Fd, received.Vector);
                 int peer = Shim.PeerPid(socketFd.Fd);
                 return new UintrFd(handle, vector, peer, receiverId: 0, receiver: null,
                     PeerIdentity.ReceiverPidfd(socketFd.Fd, peer), KindNative);
             }
+            // A vector page says itself when its receiver dies (the owner word): no pidfd needed.
             var (pageVector, receiverPid, receiverId) = VectorPageFile.Validate(handle.Fd);
-            return new UintrFd(handle, pageVector, receiverPid, receiverId, receiver: null,
-                PeerIdentity.ReceiverPidfd(socketFd.Fd, receiverPid));
+            if (pageVector != received.Vector)
+                throw new UintrException(Errno.EPROTO, $"The descriptor message names vector {received.Vector}, but the page is vector {pageVector}.");
+            return new UintrFd(handle, pageVector, receiverPid, receiverId, receiver: null);
         }
         catch
         {
@@ -208,72 +151,10 @@ public static class UintrFdPassing
         }
     }
 
-    private static void ThrowIfNotUnix(Socket socket)
+    private static void SetCloseOnExec(Socket socket, bool closeOnExec)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        if (socket.AddressFamily != AddressFamily.Unix)
-            throw new UintrException(Errno.EAFNOSUPPORT, $"Descriptors pass only over AF_UNIX sockets, not {socket.AddressFamily}.");
-    }
-
-    /// <summary>A descriptor taken out of an accepted message, with what its header said.</summary>
-    private readonly record struct Descriptor(SafeFileDescriptorHandle Handle, ushort Kind, int Vector);
-
-    /// <summary>A message being received: owns every descriptor that came with it until accepted.</summary>
-    private sealed class ReceivedMessage(List<int> fds, int received, bool stream) : IDisposable
-    {
-        public int Received { get; private set; } = received;
-
-        /// <summary>A stream may deliver the header in pieces (CheckFirst refuses a short seqpacket message).</summary>
-        public bool NeedsMore => Received < HeaderSize;
-
-        public void CheckFirst(long result, bool controlTruncated)
-        {
-            if (result == -Errno.EBADMSG)
-                throw new UintrException(Errno.EBADMSG, "The message was empty: it carried no descriptor.");
-            if (result < 0)
-                throw new UintrException((int)-result, $"recvmsg failed: {Errno.Describe((int)-result)}");
-            if (result == 0 && fds.Count == 0)
-                throw new UintrException(Errno.ECONNRESET, "The peer closed the connection.");
-            if (controlTruncated)
-                throw new UintrException(Errno.EMSGSIZE, "The descriptor message's control data was truncated (MSG_CTRUNC).");
-            if (fds.Count == 0)
-                throw new UintrException(Errno.EBADMSG, "The message carried no descriptor.");
-            if (fds.Count > 1)
-                throw new UintrException(Errno.EBADMSG, $"The message carried {fds.Count} descriptors; a descriptor message carries one.");
-            if (!stream && Received < HeaderSize)
-                throw Malformed($"a {Received}-byte message"); // a seqpacket message is whole or wrong
-        }
-
-        public void Add(int count)
-        {
-            if (count == 0)
-                throw new UintrException(Errno.ECONNRESET, "The peer closed the connection in the middle of a descriptor message.");
-            Received += count;
-        }
-
-        /// <summary>Checks the header and hands out the message's one descriptor.</summary>
-        public Descriptor Accept(byte[] header, bool uintr)
-        {
-            if (BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(MagicOffset)) != HeaderMagic
-                || BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(VersionOffset)) != HeaderVersion)
-                throw Malformed("no UintrIpc descriptor header, version 1");
-            ushort kind = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(KindOffset));
-            if (uintr ? kind is not (KindFutexPage or KindNative) : kind != KindPlain)
-                throw Malformed($"a descriptor of kind {kind} where {(uintr ? "a uintr fd (kind 1 or 2)" : "a plain descriptor (kind 0)")} was expected");
-            int vector = (int)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(VectorOffset));
-            var handle = new SafeFileDescriptorHandle(fds[0]);
-            fds.Clear();
-            return new(handle, kind, vector);
-        }
-
-        public void Dispose()
-        {
-            foreach (int fd in fds)
-                Shim.Close(fd);
-            fds.Clear();
-        }
-
-        private static UintrException Malformed(string what) =>
-            new(Errno.EPROTO, $"The descriptor message is malformed: {what}.");
+        using var socketFd = new HandleLease(socket.SafeHandle);
+        Errno.Check(SocketCalls.SetCloseOnExec(socketFd.Fd, closeOnExec), "fcntl(F_SETFD)");
     }
 }

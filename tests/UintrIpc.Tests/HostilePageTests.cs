@@ -202,4 +202,56 @@ public sealed unsafe class HostilePageTests
             Libc.Unmap(page);
         }
     }
+
+    [Fact]
+    public void One_send_wakes_both_a_sleeping_receiver_and_a_holder_asleep_on_the_same_word()
+    {
+        // One episode, both sleepers verified asleep in the kernel on the same futex word before
+        // the single send: a wake of 1 would leave one of them asleep (the receiver, if the holder
+        // took it, which is the stolen wake-up). INT_MAX (ABI section 4) wakes both.
+        using var receiver = UintrReceiver.Register(_ => { }, new UintrReceiverOptions { SpinDuration = TimeSpan.Zero });
+        using UintrFd fd = receiver.CreateFd(Hostile);
+        using var sender = UintrSender.Register(fd);
+        nint page = Libc.MapPage(fd.FileDescriptor);
+        try
+        {
+            var waiter = TestThread.Start(() => receiver.Wait(TimeSpan.FromSeconds(30)), "steal-receiver");
+            Until.Blocked(receiver);
+            var holder = TestThread.Start(() =>
+            {
+                // Sleeps while the word says BLOCKED; a wake (or the word changing first) returns.
+                var timeout = new Futex.Timespec { Seconds = 30 };
+                Futex.Wait((uint*)(page + (64 * Hostile)), 0x00EB0000u, &timeout);
+            }, "steal-holder");
+            Assert.True(Until.True(() => AsleepInFutex("steal-receiver") && AsleepInFutex("steal-holder")),
+                "the receiver and the holder did not both go to sleep on the page");
+
+            sender.Send();
+            Assert.True(waiter.Join(TimeSpan.FromSeconds(10)), "the receiver's wake-up went to the other sleeper on its word");
+            Assert.True(waiter.Result());
+            Assert.True(holder.Join(TimeSpan.FromSeconds(10)), "the send woke only one of the two sleepers on the word");
+        }
+        finally
+        {
+            Libc.Unmap(page);
+        }
+    }
+
+    /// <summary>Whether the thread named <paramref name="name"/> sleeps in a futex wait (/proc/self/task/*/wchan).</summary>
+    private static bool AsleepInFutex(string name)
+    {
+        foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).Trim() == name)
+                    return File.ReadAllText(Path.Combine(task, "wchan")).Contains("futex", StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                // the thread exited while we looked
+            }
+        }
+        return false;
+    }
 }

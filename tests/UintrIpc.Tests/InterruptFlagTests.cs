@@ -112,4 +112,42 @@ public sealed class InterruptFlagTests
         sa.Send();
         Assert.Equal(Bits.Of(0, 63), receiver.PendingVectors);
     }
+
+    [Fact]
+    public void A_post_made_from_inside_the_handler_waits_until_the_handler_returns()
+    {
+        // UIF is clear while the handler runs: a vector posted from inside it, even a higher one,
+        // is not delivered inside it (no nesting), shows in PendingVectors, and is delivered by
+        // the next safe point after the handler returned.
+        var order = new List<string>();
+        int depth = 0, deepest = 0;
+        UintrSender? toHigh = null;
+        UintrReceiver? r = null;
+        using var registered = r = UintrReceiver.Register(v =>
+        {
+            deepest = Math.Max(deepest, ++depth);
+            order.Add($"enter {v}");
+            if (v == 5)
+            {
+                toHigh!.Send();
+                order.Add($"pending {r!.PendingVectors:x}");
+                Assert.False(r.InterruptsEnabled);
+            }
+            order.Add($"leave {v}");
+            depth--;
+        });
+        using UintrFd low = r.CreateFd(5), high = r.CreateFd(40);
+        using var toLow = UintrSender.Register(low);
+        toHigh = UintrSender.Register(high);
+        using (toHigh)
+        {
+            toLow.Send();
+            Assert.Equal(1, r.Poll());
+            Assert.Equal(1UL << 40, r.PendingVectors);
+            Assert.True(r.Wait(Until.Hang));
+        }
+        Assert.Equal(["enter 5", $"pending {1UL << 40:x}", "leave 5", "enter 40", "leave 40"], order);
+        Assert.Equal(1, deepest);
+        Assert.True(r.InterruptsEnabled);
+    }
 }

@@ -69,3 +69,43 @@ internal static unsafe class SocketMessages
         return received;
     }
 }
+
+/// <summary><c>socketpair</c> and <c>poll</c> for writability, through Mono.Posix like the messages above.</summary>
+internal static class SocketCalls
+{
+    /// <summary>A connected <c>AF_UNIX</c> pair, both ends close-on-exec; returns 0 or -errno.</summary>
+    public static int SocketPair(bool stream, out int first, out int second)
+    {
+        int result = Syscall.socketpair(UnixAddressFamily.AF_UNIX,
+            stream ? UnixSocketType.SOCK_STREAM : UnixSocketType.SOCK_SEQPACKET,
+            UnixSocketFlags.SOCK_CLOEXEC, 0, out first, out second);
+        return result < 0 ? -NativeConvert.FromErrno(Stdlib.GetLastError()) : 0;
+    }
+
+    /// <summary>Clears or sets <c>FD_CLOEXEC</c>; returns 0 or -errno.</summary>
+    public static int SetCloseOnExec(int fd, bool closeOnExec)
+    {
+        int result = Syscall.fcntl(fd, FcntlCommand.F_SETFD, closeOnExec ? 1 : 0);
+        return result < 0 ? -NativeConvert.FromErrno(Stdlib.GetLastError()) : 0;
+    }
+
+    /// <summary>
+    /// <c>poll</c>: <paramref name="wakeFd"/> for reading, every one of <paramref name="sockets"/>
+    /// for writing. <paramref name="ready"/>[0] is the wake descriptor, [i + 1] socket i; a socket
+    /// counts as ready on error or hang-up too (a send then reports what is wrong).
+    /// </summary>
+    /// <returns>The number of ready descriptors, or -errno.</returns>
+    public static int PollWritable(int wakeFd, ReadOnlySpan<int> sockets, Span<bool> ready, int timeoutMs)
+    {
+        var fds = new Pollfd[sockets.Length + 1];
+        fds[0] = new Pollfd { fd = wakeFd, events = PollEvents.POLLIN };
+        for (int i = 0; i < sockets.Length; i++)
+            fds[i + 1] = new Pollfd { fd = sockets[i], events = PollEvents.POLLOUT };
+        int result = Syscall.poll(fds, timeoutMs);
+        if (result < 0)
+            return -NativeConvert.FromErrno(Stdlib.GetLastError());
+        for (int i = 0; i < fds.Length; i++)
+            ready[i] = fds[i].revents != 0;
+        return result;
+    }
+}

@@ -70,7 +70,7 @@ public sealed record UintrSyscallTable(int RegisterHandler, int UnregisterHandle
     /// <param name="table">The table, or <see langword="null"/> when the value is malformed.</param>
     /// <param name="error">Why the value is malformed, or <see langword="null"/>.</param>
     /// <returns>Whether the value is well-formed.</returns>
-    public static bool TryParse(string? text, out UintrSyscallTable? table, out string? error)
+    public static bool TryParse(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out UintrSyscallTable? table, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
     {
         table = null;
         error = null;

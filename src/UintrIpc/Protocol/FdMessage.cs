@@ -8,6 +8,7 @@ internal static class FdMessage
     internal const int VersionOffset = 4;
     internal const int KindOffset = 6;
     internal const int VectorOffset = 8;
+    internal const int ReservedOffset = 12;
 
     internal const uint HeaderMagic = 0x44464955; // "UIFD" in memory order
     internal const ushort HeaderVersion = 1;

@@ -15,10 +15,16 @@ public sealed class HardwareOnlyFactAttribute : FactAttribute
 {
     public const string Requirement = "requires a UINTR CPU with the uintr kernel";
 
-    public HardwareOnlyFactAttribute()
+    /// <param name="test">Filled in by the compiler: the test method's name.</param>
+    public HardwareOnlyFactAttribute([System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {
         if (!UintrCapabilities.Current.NativeAvailable)
+        {
             Skip = $"Hardware-only: {Requirement}. Here: {UintrCapabilities.Current.Reason}";
+            // `dotnet test` lists skipped tests by name but shows the reason only at normal
+            // verbosity: put the short reason where a default run shows it.
+            DisplayName = $"{test} (hardware-only, skipped: {Requirement})";
+        }
     }
 }
 

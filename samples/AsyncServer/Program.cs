@@ -63,6 +63,7 @@ meters.Start();
 
 Console.WriteLine($"{"second",6} {"posts/s",12} {"wake p50",10} {"wake p99",10} {"threads",8} {"dispatcher",10}");
 long last = 0;
+int maxThreads = 0;
 for (int second = 1; second <= options.Seconds; second++)
 {
     Thread.Sleep(1000);
@@ -71,6 +72,7 @@ for (int second = 1; second <= options.Seconds; second++)
     meters.RecordObservableInstruments();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{second,6} {now - last,12:N0} {Micro(p50),10} {Micro(p99),10} {ThreadCount(),8} {dispatcherThreads,10}"));
+    maxThreads = Math.Max(maxThreads, ThreadCount());
     last = now;
 }
 
@@ -84,7 +86,8 @@ for (int i = 0; i < options.Receivers; i++)
     fds[i].Dispose();
     receivers[i].Dispose();
 }
-return 0;
+Console.WriteLine($"total: {Interlocked.Read(ref delivered):N0} posts delivered to {options.Receivers} receivers, at most {maxThreads} threads in the process");
+return Interlocked.Read(ref delivered) > 0 ? 0 : 1;
 
 // A client thread: picks a receiver at random and posts to it if its last post was delivered
 // (so every latency measured is one post's), pacing itself to the rate when one is given.

@@ -294,6 +294,9 @@ public sealed partial class UintrReceiver : IDisposable
             return false;
         while (true)
         {
+            ThrowIfInterrupted(cancellationToken);
+            if (Stopwatch.GetTimestamp() >= spinEnd) // first: a zero timeout spins not at all
+                return false;
             for (int i = 0; i < SpinPollsPerCheck; i++)
             {
                 ulong posted = _futex is { } futex ? futex.Collect(Volatile.Read(ref _liveMask)) : _path.Collect(Volatile.Read(ref _liveMask));
@@ -308,9 +311,6 @@ public sealed partial class UintrReceiver : IDisposable
                 else
                     Thread.SpinWait(1);
             }
-            ThrowIfInterrupted(cancellationToken);
-            if (Stopwatch.GetTimestamp() >= spinEnd)
-                return false;
         }
     }
 

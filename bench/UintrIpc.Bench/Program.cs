@@ -18,6 +18,7 @@ internal static class Program
         new LatencyMode(),
         new ThroughputMode(),
         new DeathMode(),
+        new AsyncMode(),
     ];
 
     private static int Main(string[] args)

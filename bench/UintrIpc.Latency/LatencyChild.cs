@@ -58,9 +58,14 @@ internal static class LatencyChild
     {
         mechanism.Pong();
         long sleeps = mechanism.Sleeps;
-        long start = ThreadCpu.NowNs();
-        for (int i = 1; i < rounds; i++)
-            mechanism.Pong();
-        return new(ThreadCpu.NowNs() - start, mechanism.Sleeps - sleeps);
+        long start = mechanism.CpuNowNs();
+        if (mechanism.RunsSlices)
+            mechanism.Answer(rounds - 1);
+        else
+        {
+            for (int i = 1; i < rounds; i++)
+                mechanism.Pong();
+        }
+        return new(mechanism.CpuNowNs() - start, mechanism.Sleeps - sleeps);
     }
 }

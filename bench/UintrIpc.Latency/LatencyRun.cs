@@ -193,12 +193,15 @@ public sealed class LatencyRun : IDisposable
         // CPU and sleeps are counted from here, over the same round trips as the latencies: the
         // first one's wait for the child to wake from its control-socket read is not part of them.
         long parentSleeps = mechanism.Sleeps;
-        long cpuStart = ThreadCpu.NowNs();
+        long cpuStart = mechanism.CpuNowNs();
         // Warm-up slices run the same timed loop, into a scratch array: the warm-up exercises
         // exactly the code of the measured slices.
         Span<long> roundTrips = samples is null ? Scratch(rounds) : samples.Reserve(rounds);
-        Time(mechanism, roundTrips);
-        long cpu = ThreadCpu.NowNs() - cpuStart;
+        if (mechanism.RunsSlices)
+            mechanism.Time(roundTrips);
+        else
+            Time(mechanism, roundTrips);
+        long cpu = mechanism.CpuNowNs() - cpuStart;
         parentSleeps = mechanism.Sleeps - parentSleeps;
         SliceReport child = Control.ReadSliceReport(control);
         samples?.AddSlice(rounds, cpu, child, parentSleeps);

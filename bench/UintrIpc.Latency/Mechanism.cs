@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using UintrIpc.Latency.Native;
 
 namespace UintrIpc.Latency;
 
@@ -18,6 +19,18 @@ internal abstract class Mechanism : IDisposable
     /// <summary>How often this process's side has gone to sleep in the kernel so far, when the mechanism counts it (uintr receivers); else 0.</summary>
     public virtual long Sleeps => 0;
 
+    /// <summary>The CPU clock a slice is charged with: the ping-pong thread's own, unless the mechanism works on other threads.</summary>
+    public virtual long CpuNowNs() => ThreadCpu.NowNs();
+
+    /// <summary>Whether the mechanism runs a slice's round trips itself (<see cref="Time"/>, <see cref="Answer"/>) instead of one <see cref="Ping"/> or <see cref="Pong"/> call each.</summary>
+    public virtual bool RunsSlices => false;
+
+    /// <summary>Parent: times <paramref name="roundTrips"/>.Length round trips (Stopwatch ticks each); only when <see cref="RunsSlices"/>.</summary>
+    public virtual void Time(Span<long> roundTrips) => throw new NotSupportedException();
+
+    /// <summary>Child: answers <paramref name="rounds"/> round trips; only when <see cref="RunsSlices"/>.</summary>
+    public virtual void Answer(int rounds) => throw new NotSupportedException();
+
     public abstract void Dispose();
 }
 
@@ -32,6 +45,8 @@ internal static class MechanismCatalog
     [
         ("uintr", "UintrIpc, default options: Wait spins (30 µs) then sleeps", false),
         ("uintr-blocked", "UintrIpc, SpinDuration = 0: every Wait sleeps in futex_waitv", false),
+        ("uintr-async", "UintrIpc, await WaitAsync in an async loop on the thread pool, default spin (inline)", false),
+        ("uintr-async-blocked", "UintrIpc, await WaitAsync, SpinDuration = 0: every wait sleeps in the dispatcher, resumes on a pool thread", false),
         ("eventfd", "two eventfds, blocking 8-byte read/write", false),
         ("eventfd-poll", "two non-blocking eventfds, read busy-polled (EAGAIN loop)", false),
         ("pipe", "two pipes, blocking 1-byte read/write", false),
@@ -61,6 +76,8 @@ internal static class MechanismCatalog
     {
         "uintr" => new UintrMechanism(control, parent, uintrSpin),
         "uintr-blocked" => new UintrMechanism(control, parent, TimeSpan.Zero),
+        "uintr-async" => new AsyncUintrMechanism(control, parent, uintrSpin),
+        "uintr-async-blocked" => new AsyncUintrMechanism(control, parent, TimeSpan.Zero),
         "eventfd" => new EventFdMechanism(control, parent, busyPoll: false),
         "eventfd-poll" => new EventFdMechanism(control, parent, busyPoll: true),
         "pipe" => new PipeMechanism(control, parent),

@@ -21,7 +21,7 @@ namespace UintrIpc;
 /// any thread. The native path is the exception the hardware imposes: there the registering
 /// thread receives (see <see cref="Register"/>).
 /// </remarks>
-public sealed class UintrReceiver : IDisposable
+public sealed partial class UintrReceiver : IDisposable
 {
     private readonly UintrHandler _handler;
     private readonly long _spinTicks;
@@ -31,7 +31,7 @@ public sealed class UintrReceiver : IDisposable
     private readonly Func<bool> _beforeSleep;
     private readonly ReceiverCounters _counters = new();
     private readonly FutexReceiverPath? _futex; // the same object as _path on the futex path: the spin calls it directly
-    private DispatchWaiter? _dispatchWaiter;    // created by the first WaitAsync that sleeps
+    private AsyncWait? _asyncWait;              // created by the first WaitAsync that sleeps
 
     private ulong _liveMask;          // written under _lock, read without it
     private ulong _pending;           // collected, undelivered; atomic updates (CloseVector races)
@@ -256,110 +256,6 @@ public sealed class UintrReceiver : IDisposable
         }
     }
 
-    /// <summary>
-    /// Waits for interrupts without blocking a thread: <see cref="Wait(TimeSpan, CancellationToken)"/>'s
-    /// contract, asynchronously. Interrupts pending on entry are delivered at once (the result is
-    /// already complete); otherwise it spins inline for <see cref="UintrReceiverOptions.SpinDuration"/>,
-    /// then hands the receiver to a dispatcher thread that sleeps for many receivers at once.
-    /// Returns <see langword="true"/> once at least one handler ran, <see langword="false"/> on timeout.
-    /// </summary>
-    /// <remarks>
-    /// Handlers run on the thread that resumes the await (in the caller's synchronization context,
-    /// if it has one), never on a dispatcher thread. The vector pages go to BLOCKED and back
-    /// exactly as for <see cref="Wait(TimeSpan)"/> (docs/ABI.md section 5), so senders cannot tell
-    /// the two apart. A steady-state call allocates nothing. <see cref="Wait(TimeSpan)"/>,
-    /// <see cref="WaitAsync"/> and <see cref="Poll"/> exclude each other while it is pending.
-    /// </remarks>
-    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.</param>
-    /// <param name="cancellationToken">Cancels the wait with <see cref="OperationCanceledException"/>; a post the wait had already collected is delivered instead, none is lost.</param>
-    /// <exception cref="InvalidOperationException">Interrupts are disabled; called from a handler; or another Wait, WaitAsync or Poll is in progress.</exception>
-    /// <exception cref="ObjectDisposedException">The receiver is disposed, before or during the wait.</exception>
-    /// <exception cref="UintrException">EOPNOTSUPP on the native path: the hardware delivers to the registering thread, which only a blocking <see cref="Wait(TimeSpan)"/> can keep.</exception>
-    public ValueTask<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
-        if (_futex is null)
-        {
-            ThrowIfDisposed();
-            throw new UintrException(Errno.EOPNOTSUPP,
-                "WaitAsync is not available on the native path: user interrupts are delivered to the thread that registered the receiver, " +
-                "and only a blocking Wait on that thread can receive them. Use Wait, or a futex-mode receiver (UintrReceiverOptions.Mode = UintrMode.Futex).");
-        }
-        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : ToStopwatchTicks(timeout);
-        bool nested = Enter();
-        bool handedOver = false;
-        try
-        {
-            if (_inHandler)
-                throw new InvalidOperationException("WaitAsync cannot be called from a handler: handlers are never re-entered.");
-            if (!_interruptsEnabled)
-                throw new InvalidOperationException("Interrupts are disabled: WaitAsync could never deliver. Call EnableInterrupts first.");
-            cancellationToken.ThrowIfCancellationRequested();
-            if (CollectAndDeliver())                                              // W1
-                return new ValueTask<bool>(true);
-            long deadline = StartSpin(timeoutTicks, out long spinEnd);
-            if (Spin(spinEnd, cancellationToken))                                 // W2, inline: a busy receiver never sleeps
-                return new ValueTask<bool>(true);
-            if (timeoutTicks == 0)
-                return new ValueTask<bool>(false);
-            handedOver = true;
-            return SleepAsync(_futex, deadline, cancellationToken);
-        }
-        finally
-        {
-            if (!handedOver)
-                Exit(nested);
-        }
-    }
-
-    /// <summary>
-    /// W3–W11 for <see cref="WaitAsync"/>: the calling thread arms the pages (W3–W6), a dispatcher
-    /// thread sleeps (W7), and the thread that resumes the await disarms them, collects and
-    /// delivers (W9–W11). Owns the receiver from the caller's <see cref="Enter"/> to its <see cref="Exit"/>.
-    /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> SleepAsync(IDispatchablePath path, long deadline, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using CancellationTokenRegistration registration = RegisterCancellation(cancellationToken);
-            _waitToken = cancellationToken;
-            try
-            {
-                while (true)
-                {
-                    uint generation = _path.Generation;                              // W3
-                    ulong live = Volatile.Read(ref _liveMask);
-                    ulong posted = path.Arm(live);                                   // W4, W5
-                    bool sleeps = posted == 0 && Stopwatch.GetTimestamp() < deadline && _beforeSleep(); // W6
-                    DispatchOutcome outcome = DispatchOutcome.TimedOut;
-                    if (sleeps)
-                    {
-                        DispatchWaiter waiter = _dispatchWaiter ??= new DispatchWaiter();
-                        ValueTask<DispatchOutcome> sleep = waiter.SleepAsync(path, live, generation, deadline); // W7
-                        Volatile.Write(ref _owner, AsyncOwner);
-                        outcome = await sleep;
-                        Volatile.Write(ref _owner, Environment.CurrentManagedThreadId);
-                    }
-                    posted |= path.Disarm(live);                                     // W9, W10
-                    var result = new BlockResult(posted, sleeps, WokenByPost: sleeps && outcome == DispatchOutcome.Woken,
-                        TimedOut: outcome == DispatchOutcome.TimedOut);
-                    if (AfterBlock(result, deadline, cancellationToken) is { } done) // W10, W11
-                        return done;
-                }
-            }
-            finally
-            {
-                _waitToken = default;
-            }
-        }
-        finally
-        {
-            Exit(nested: false);
-        }
-    }
-
     /// <summary>W10–W11 after one block: the result of the wait, or null to block again.</summary>
     private bool? AfterBlock(BlockResult result, long deadline, CancellationToken cancellationToken)
     {
@@ -398,6 +294,9 @@ public sealed class UintrReceiver : IDisposable
             return false;
         while (true)
         {
+            ThrowIfInterrupted(cancellationToken);
+            if (Stopwatch.GetTimestamp() >= spinEnd) // first: a zero timeout spins not at all
+                return false;
             for (int i = 0; i < SpinPollsPerCheck; i++)
             {
                 ulong posted = _futex is { } futex ? futex.Collect(Volatile.Read(ref _liveMask)) : _path.Collect(Volatile.Read(ref _liveMask));
@@ -412,9 +311,6 @@ public sealed class UintrReceiver : IDisposable
                 else
                     Thread.SpinWait(1);
             }
-            ThrowIfInterrupted(cancellationToken);
-            if (Stopwatch.GetTimestamp() >= spinEnd)
-                return false;
         }
     }
 
@@ -544,7 +440,7 @@ public sealed class UintrReceiver : IDisposable
     private void Interrupt()
     {
         _path.Interrupt();
-        Volatile.Read(ref _dispatchWaiter)?.Interrupt();
+        Volatile.Read(ref _asyncWait)?.Interrupt();
     }
 
     private void ThrowIfInterrupted(CancellationToken cancellationToken)

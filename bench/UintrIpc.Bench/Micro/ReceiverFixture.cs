@@ -10,9 +10,9 @@ internal sealed class ReceiverFixture : IDisposable
 
     private readonly UintrFd[] _fds;
 
-    public ReceiverFixture(int vectors)
+    public ReceiverFixture(int vectors, UintrReceiverOptions? options = null)
     {
-        Receiver = UintrReceiver.Register(IgnoreVector);
+        Receiver = UintrReceiver.Register(IgnoreVector, options);
         _fds = new UintrFd[vectors];
         for (int v = 0; v < vectors; v++)
             _fds[v] = Receiver.CreateFd(v);

@@ -6,11 +6,17 @@ namespace UintrIpc.Dispatch;
 
 /// <summary>
 /// One dispatcher thread: W7 of docs/ABI.md section 5 for up to <see cref="Dispatcher.WordsPerShard"/>
-/// words of many receivers at once. It checks every waiter after each return of
-/// <c>futex_waitv</c>, completes those whose words changed, whose wake word moved or whose
-/// deadline passed, and sleeps again on the rest; a post to one receiver completes that
-/// receiver's waiter only.
+/// words of many receivers at once. After each return of <c>futex_waitv</c> it completes the
+/// waiters whose words changed, whose wake word moved or whose deadline passed, and sleeps
+/// again on the rest; a post to one receiver completes that receiver's waiter only.
 /// </summary>
+/// <remarks>
+/// The status words are only read when the kernel could not say which word ended the sleep
+/// (a value already changed at entry: -EAGAIN, or a signal). When it names a word, that word's
+/// waiter is done and the others are checked for interrupts and deadlines only: any other word
+/// that changed meanwhile makes the next <c>futex_waitv</c> return -EAGAIN at once, and then
+/// every waiter is read. Newly added waiters are always read in full.
+/// </remarks>
 internal sealed unsafe class DispatcherShard
 {
     /// <summary>How long a shard with no waiter keeps its thread.</summary>
@@ -64,6 +70,7 @@ internal sealed unsafe class DispatcherShard
     {
         long emptySince = Stopwatch.GetTimestamp();
         DispatchWaiter? wokenBy = null;
+        bool readAll = true;
         fixed (uint* control = _controlWords)
         fixed (Shim.FutexWaiter* array = _array)
         {
@@ -81,7 +88,9 @@ internal sealed unsafe class DispatcherShard
                     for (int i = 0; i < _count;)
                     {
                         DispatchWaiter waiter = _entries[i]!;
-                        DispatchOutcome? outcome = ReferenceEquals(waiter, wokenBy) ? DispatchOutcome.Woken : waiter.Check(now);
+                        DispatchOutcome? outcome = ReferenceEquals(waiter, wokenBy) ? DispatchOutcome.Woken
+                            : readAll || waiter.IsNew ? waiter.Check(now)
+                            : waiter.CheckWithoutPages(now);
                         if (outcome is not { } done)
                         {
                             i++;
@@ -99,12 +108,13 @@ internal sealed unsafe class DispatcherShard
                         retire = Dispatcher.TryRetire(this);
                 }
                 wokenBy = null;
+                readAll = false;
                 for (int i = 0; i < finished; i++)
                 {
                     (DispatchWaiter waiter, DispatchOutcome outcome) = _finished[i];
                     _finished[i] = default;
                     Dispatcher.Finished(outcome);
-                    waiter.Complete(outcome);
+                    waiter.Wake(outcome);
                 }
                 if (retire)
                     return;
@@ -140,6 +150,8 @@ internal sealed unsafe class DispatcherShard
                 Volatile.Write(ref control[1], 0);
                 if (result >= 0 && result < words)
                     wokenBy = _arrayOwner[result]; // a wake on a word counts even if its value did not change
+                else if (result < 0 && result != -Errno.ETIMEDOUT)
+                    readAll = true; // -EAGAIN: some word had changed already, but which one the kernel does not say
                 Array.Clear(_arrayOwner, 0, words);
             }
         }

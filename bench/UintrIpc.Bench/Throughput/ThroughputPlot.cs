@@ -36,13 +36,13 @@ internal static class ThroughputPlot
             [.. sizes.Select(size => $"{size}-byte messages, one flush each")]);
         var yTicks = new ScottPlot.TickGenerators.NumericManual();
         for (int d = 5; d <= 11; d++)
-            yTicks.AddMajor(d, d < 9 ? $"{Math.Pow(10, d - 6):0} MB/s" : $"{Math.Pow(10, d - 9):0} GB/s");
+            yTicks.AddMajor(d, d < 6 ? $"{Math.Pow(10, d - 3):0} kB/s" : d < 9 ? $"{Math.Pow(10, d - 6):0} MB/s" : $"{Math.Pow(10, d - 9):0} GB/s");
         plot.Axes.Left.TickGenerator = yTicks;
         plot.Axes.SetLimits(-1, sizes.Length * (names.Length + 1) - 1, 5, 11);
         plot.Title("Streaming throughput between two processes (Pipelines)");
         plot.YLabel("bytes per second (log scale)");
         plot.ShowLegend(Alignment.UpperLeft);
-        plot.Add.Annotation(machine, Alignment.LowerRight);
+        plot.Add.Annotation(machine, Alignment.UpperRight);
         plot.SavePng(path, 1200, 700);
     }
 }

@@ -7,7 +7,7 @@ namespace UintrIpc.Bench.Throughput;
 
 /// <summary>
 /// One measurement: the child process writes <c>count</c> messages of <c>size</c> bytes, one
-/// flush each; the parent reads them all. Time runs from the parent's first byte to its last,
+/// flush each; the parent reads them all and copies every byte out. Time runs from the parent's first byte to its last,
 /// so process start-up and connection set-up are left out.
 /// </summary>
 internal static class ThroughputRun
@@ -27,12 +27,14 @@ internal static class ThroughputRun
         PipeReader reader = streams.Reader;
         long total = size * count, received = 0;
         long start = 0;
+        byte[] sink = new byte[65536];
         while (received < total)
         {
             ReadResult result = await reader.ReadAsync();
             if (start == 0)
                 start = Stopwatch.GetTimestamp();
             received += result.Buffer.Length;
+            Consume(result.Buffer, sink);
             reader.AdvanceTo(result.Buffer.End);
             if (result.IsCompleted && received < total)
                 throw new InvalidOperationException($"{name}: the writer stopped after {received} of {total} bytes");
@@ -42,6 +44,22 @@ internal static class ThroughputRun
         if (!child.WaitForExit(60_000) || child.ExitCode != 0)
             throw new InvalidOperationException($"{name}: the writing child failed");
         return new ThroughputResult(name, size, count / seconds, total / seconds);
+    }
+
+    /// <summary>
+    /// Copies every byte out, as an application that parses what it reads would: a socket or pipe
+    /// read has already copied the bytes into user memory, a UintrPipe read hands out the ring.
+    /// </summary>
+    private static void Consume(ReadOnlySequence<byte> buffer, byte[] sink)
+    {
+        foreach (ReadOnlyMemory<byte> segment in buffer)
+        {
+            for (int at = 0; at < segment.Length; at += sink.Length)
+            {
+                ReadOnlySpan<byte> piece = segment.Span.Slice(at, Math.Min(sink.Length, segment.Length - at));
+                piece.CopyTo(sink);
+            }
+        }
     }
 
     /// <summary>The child's side: connect, write the messages, complete.</summary>

@@ -166,7 +166,7 @@ internal sealed class UintrPipeReader : PipeReader
             throw new ObjectDisposedException(nameof(UintrPipe));
         if (_completed)
             throw new InvalidOperationException("Reading is not allowed after the reader was completed.");
-        if (Interlocked.Exchange(ref _cancelPending, 0) != 0)
+        if (Volatile.Read(ref _cancelPending) != 0 && Interlocked.Exchange(ref _cancelPending, 0) != 0)
         {
             result = new ReadResult(Buffer(), isCanceled: true, isCompleted: false);
             return true;

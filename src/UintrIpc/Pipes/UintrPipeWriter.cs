@@ -105,7 +105,7 @@ internal sealed class UintrPipeWriter : PipeWriter
             PublishWritten();
             _producer.Look();
             if (_stagedEnd == _stagedStart || _producer.ConsumerCompleted)
-                return new(Finish(canceled: Interlocked.Exchange(ref _cancelPending, 0) != 0));
+                return new(Finish(canceled: TakeCancelPending()));
             exit = false;
             return FlushStagedAsync(cancellationToken);
         }
@@ -147,7 +147,7 @@ internal sealed class UintrPipeWriter : PipeWriter
                 if (!await WaitForSpaceAsync(source, cancellationToken).ConfigureAwait(false))
                     return new FlushResult(isCanceled: true, isCompleted: false);
             }
-            return Finish(canceled: Interlocked.Exchange(ref _cancelPending, 0) != 0);
+            return Finish(canceled: TakeCancelPending());
         }
         finally
         {
@@ -245,7 +245,7 @@ internal sealed class UintrPipeWriter : PipeWriter
                 if (!await WaitForSpaceAsync(ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false))
                     return new FlushResult(isCanceled: true, isCompleted: false);
             }
-            return Finish(canceled: Interlocked.Exchange(ref _cancelPending, 0) != 0);
+            return Finish(canceled: TakeCancelPending());
         }
         finally
         {
@@ -315,6 +315,8 @@ internal sealed class UintrPipeWriter : PipeWriter
                 return false;
         }
     }
+
+    private bool TakeCancelPending() => Volatile.Read(ref _cancelPending) != 0 && Interlocked.Exchange(ref _cancelPending, 0) != 0;
 
     private FlushResult Finish(bool canceled)
     {

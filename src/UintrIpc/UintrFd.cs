@@ -78,7 +78,7 @@ public sealed class UintrFd : IDisposable
         get
         {
             ThrowIfDisposed();
-            return Kind == FdMessage.KindNative ? UintrMode.Native : UintrMode.Futex;
+            return Native.NativeUintrFd.IsNativeKind(Kind) ? UintrMode.Native : UintrMode.Futex;
         }
     }
 

@@ -190,12 +190,12 @@ public static class UintrFdPassing
         try
         {
             using var socketFd = new HandleLease(socket.SafeHandle);
-            if (received.Kind == KindNative)
+            if (NativeUintrFd.IsNativeKind(received.Kind))
             {
-                int vector = NativeUintrFd.Validate(handle.Fd, received.Vector);
+                int vector = NativeUintrFd.Validate(handle.Fd, received.Vector, received.Kind);
                 int peer = Shim.PeerPid(socketFd.Fd);
                 return new UintrFd(handle, vector, peer, receiverId: 0, receiver: null,
-                    PeerIdentity.ReceiverPidfd(socketFd.Fd, peer), KindNative);
+                    PeerIdentity.ReceiverPidfd(socketFd.Fd, peer), received.Kind);
             }
             var (pageVector, receiverPid, receiverId) = VectorPageFile.Validate(handle.Fd);
             return new UintrFd(handle, pageVector, receiverPid, receiverId, receiver: null,
@@ -258,8 +258,8 @@ public static class UintrFdPassing
                 || BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(VersionOffset)) != HeaderVersion)
                 throw Malformed("no UintrIpc descriptor header, version 1");
             ushort kind = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(KindOffset));
-            if (uintr ? kind is not (KindFutexPage or KindNative) : kind != KindPlain)
-                throw Malformed($"a descriptor of kind {kind} where {(uintr ? "a uintr fd (kind 1 or 2)" : "a plain descriptor (kind 0)")} was expected");
+            if (uintr ? kind is not (KindFutexPage or KindNative or KindNativeSimulated) : kind != KindPlain)
+                throw Malformed($"a descriptor of kind {kind} where {(uintr ? "a uintr fd (kind 1, 2 or 3)" : "a plain descriptor (kind 0)")} was expected");
             int vector = (int)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(VectorOffset));
             var handle = new SafeFileDescriptorHandle(fds[0]);
             fds.Clear();

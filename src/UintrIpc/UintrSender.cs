@@ -48,7 +48,7 @@ public sealed class UintrSender : IDisposable
         SafeFileDescriptorHandle? pidfd = fd.ReceiverPidfd;
         if (pidfd is not null && ProcessWatcher.HasExited(pidfd))
             throw ReceiverDied(fd.Vector);
-        UintrSender sender = fd.Kind == Protocol.FdMessage.KindNative
+        UintrSender sender = NativeUintrFd.IsNativeKind(fd.Kind)
             ? RegisterNative(fd)
             : Uitt.Register(fd, static (index, upid, vector) => new UintrSender(index, upid, native: null, vector));
         if (pidfd is not null)

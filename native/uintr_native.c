@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "uintr_native.h"
+#include "uintripc.h"
 
 #if defined(__x86_64__)
 
@@ -253,8 +254,6 @@ int uipc_uintr_is_orphaned(struct uipc_uintr_receiver *r)
     return (int)__atomic_load_n(&r->orphaned, __ATOMIC_SEQ_CST);
 }
 
-int uipc_gettid(void) { return (int)syscall(SYS_gettid); }
-
 /* --- System calls -------------------------------------------------------------------------- */
 
 static int result(long ret) { return ret < 0 ? -errno : (int)ret; }
@@ -398,7 +397,6 @@ uint32_t uipc_uintr_generation(struct uipc_uintr_receiver *r) { (void)r; return 
 struct uipc_uintr_receiver *uipc_uintr_current(void) { return NULL; }
 void uipc_uintr_orphan(struct uipc_uintr_receiver *r) { (void)r; }
 int uipc_uintr_is_orphaned(struct uipc_uintr_receiver *r) { (void)r; return 0; }
-int uipc_gettid(void) { return -ENOSYS; }
 int uipc_uintr_register_handler(long nr, struct uipc_uintr_receiver *r, uint32_t flags)
 { (void)nr; (void)r; (void)flags; return -ENOSYS; }
 int uipc_uintr_unregister_handler(long nr, uint32_t flags) { (void)nr; (void)flags; return -ENOSYS; }

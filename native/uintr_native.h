@@ -90,9 +90,6 @@ int uipc_uintr_timer_create(struct uipc_uintr_receiver *r);
 int uipc_uintr_timer_arm(struct uipc_uintr_receiver *r, int64_t ns);
 int uipc_uintr_timer_delete(struct uipc_uintr_receiver *r);
 
-/* The kernel thread id of the calling thread. */
-int uipc_gettid(void);
-
 #ifdef __cplusplus
 }
 #endif

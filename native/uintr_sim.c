@@ -33,6 +33,7 @@
 
 #include "uintr_native.h"
 #include "uintr_sim.h"
+#include "uintripc.h"
 
 #define SIM_PAGE 4096
 #define SIM_MAGIC 0x4d495355u          /* "USIM" */

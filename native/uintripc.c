@@ -194,6 +194,13 @@ int uipc_eventfd_drain(int fd)
     return eventfd_read(fd, &value) < 0 && errno != EAGAIN ? -errno : 0;
 }
 
+int uipc_set_robust_list(void *head, uint64_t length)
+{
+    return RESULT(syscall(SYS_set_robust_list, head, (size_t)length));
+}
+
+int uipc_gettid(void) { return (int)syscall(SYS_gettid); }
+
 int uipc_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
 {
 #if defined(__x86_64__) || defined(__i386__)

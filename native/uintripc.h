@@ -66,6 +66,12 @@ int uipc_eventfd(void);
 int uipc_eventfd_signal(int fd);
 int uipc_eventfd_drain(int fd);
 
+/* Robust futexes (the kernel's death notice in shared memory). */
+/* set_robust_list(2) for the calling thread; `head` is a struct robust_list_head. */
+int uipc_set_robust_list(void *head, uint64_t length);
+/* gettid(2): the calling thread's id in its pid namespace. */
+int uipc_gettid(void);
+
 /* CPUID leaf/sub-leaf into regs[0..3] = eax, ebx, ecx, edx. Returns 0, or -ENOSYS off x86. */
 int uipc_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 

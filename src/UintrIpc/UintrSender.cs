@@ -39,18 +39,20 @@ public sealed class UintrSender : IDisposable
     /// exited; ENOSPC when the table is full.
     /// </exception>
     /// <remarks>
-    /// When <paramref name="fd"/> came over a Unix socket from the receiving process itself,
-    /// the sender watches that process and <see cref="Send"/> reports its death (ESHUTDOWN).
+    /// On the futex path the vector page itself says when the receiver's process has died (the
+    /// kernel marks it, docs/ABI.md section 6), however the descriptor reached this process.
+    /// A native descriptor has no page: there the sender watches the process the descriptor
+    /// came from over a Unix socket, when that was the receiver itself.
     /// </remarks>
     public static UintrSender Register(UintrFd fd)
     {
         ArgumentNullException.ThrowIfNull(fd);
+        if (!NativeUintrFd.IsNativeKind(fd.Kind))
+            return Uitt.Register(fd, static (index, upid, vector) => new UintrSender(index, upid, native: null, vector));
         SafeFileDescriptorHandle? pidfd = fd.ReceiverPidfd;
         if (pidfd is not null && ProcessWatcher.HasExited(pidfd))
             throw ReceiverDied(fd.Vector);
-        UintrSender sender = NativeUintrFd.IsNativeKind(fd.Kind)
-            ? RegisterNative(fd)
-            : Uitt.Register(fd, static (index, upid, vector) => new UintrSender(index, upid, native: null, vector));
+        UintrSender sender = RegisterNative(fd);
         if (pidfd is not null)
             sender._watch = ProcessWatcher.Watch(pidfd, sender.OnReceiverExit);
         return sender;
@@ -125,8 +127,8 @@ public sealed class UintrSender : IDisposable
     {
         if (_native is not null)
             _native.Post();
-        else if (!SenderProtocol.Post(_upid, _pirBit))
-            throw new UintrException(Errno.ECONNRESET, $"Vector {_vector} was closed by its receiver.");
+        else if (SenderProtocol.Post(_upid, _pirBit) is var outcome && outcome != SendOutcome.Ok)
+            throw outcome == SendOutcome.Closed ? VectorClosed(_vector) : ReceiverDied(_vector);
     }
 
     /// <summary>Unregisters the sender (<c>uintr_unregister_sender</c>) and frees its index.</summary>
@@ -147,6 +149,9 @@ public sealed class UintrSender : IDisposable
         ThrowIfDisposed();
         throw ReceiverDied(_vector);
     }
+
+    private static UintrException VectorClosed(int vector) =>
+        new(Errno.ECONNRESET, $"Vector {vector} was closed by its receiver.");
 
     private static UintrException ReceiverDied(int vector) =>
         new(Errno.ESHUTDOWN, $"The process that receives vector {vector} has exited.");

@@ -1,5 +1,6 @@
 using System.Numerics;
 using UintrIpc.Interop;
+using UintrIpc.Liveness;
 using UintrIpc.Protocol;
 using static UintrIpc.Protocol.VectorPageDescriptor;
 
@@ -12,8 +13,9 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath
     private readonly int _receiverPid;
     private readonly ulong _receiverId;
     // A second mapping of each open page, which Block never touches: closing writes CL through
-    // it, so a Block racing the close on another thread cannot store RUNNING over CLOSED.
-    private readonly SafeMappingHandle?[] _controls = new SafeMappingHandle?[VectorCount];
+    // it, so a Block racing the close on another thread cannot store RUNNING over CLOSED. It is
+    // also the mapping whose owner word the kernel marks if this process dies (ABI section 6).
+    private readonly OwnedPage?[] _controls = new OwnedPage?[VectorCount];
 
     public FutexReceiverPath(int receiverPid, ulong receiverId)
     {
@@ -32,7 +34,9 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath
         SafeFileDescriptorHandle handle = VectorPageFile.Create(vector);
         try
         {
-            SafeMappingHandle control = SafeMappingHandle.MapShared(handle.Fd, PageSize);
+            // The owner word goes on the keeper's robust list before the descriptor exists
+            // outside this method: no sender can ever see a page that would not report a death.
+            OwnedPage control = RobustKeeper.Claim(handle, UpidOffset(vector) + OwnerOffset);
             try
             {
                 _region.MapVector(vector, handle);
@@ -42,7 +46,7 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath
                 control.Dispose();
                 throw;
             }
-            _region.Page(vector).Initialize(vector, _receiverPid, _receiverId);
+            new VectorPage(control.Address).Initialize(vector, _receiverPid, _receiverId);
             _controls[vector] = control;
             return handle;
         }
@@ -55,7 +59,7 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath
 
     public void CloseVector(int vector)
     {
-        SafeMappingHandle control = _controls[vector]!;
+        OwnedPage control = _controls[vector]!;
         _controls[vector] = null;
         // The slot gets a private zero page first: from here on Block cannot write the page.
         _region.RetireVector(vector);
@@ -105,20 +109,18 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>
-    /// A receiver dropped without Dispose still closes its pages, so its senders get ECONNRESET.
-    /// Runs before the mappings' own (critical) finalizers unmap them.
-    /// </summary>
+    /// <summary>A receiver dropped without Dispose still closes its pages, so its senders get ECONNRESET.</summary>
     ~FutexReceiverPath()
     {
         for (int vector = 0; vector < VectorCount; vector++)
         {
-            if (_controls[vector] is { IsClosed: false } control)
+            if (_controls[vector] is { } control)
                 ClosePage(control, vector);
         }
     }
 
-    private static void ClosePage(SafeMappingHandle control, int vector)
+    /// <summary>CLOSED before the owner word leaves the robust list: the page is never left looking alive.</summary>
+    private static void ClosePage(OwnedPage control, int vector)
     {
         Upid upid = new VectorPage(control.Address).UpidOf(vector);
         Interlocked.Exchange(ref upid.Status, ClosedValue);

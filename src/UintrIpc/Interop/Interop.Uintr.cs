@@ -70,11 +70,6 @@ internal static unsafe partial class Shim
     [SuppressGCTransition]
     internal static partial int UintrIsOrphaned(nint receiver);
 
-    /// <summary>The kernel thread id of the calling thread.</summary>
-    [LibraryImport(Library, EntryPoint = "uipc_gettid")]
-    [SuppressGCTransition]
-    internal static partial int Gettid();
-
     /// <summary><c>uintr_register_handler(uipc_uintr_handler, flags)</c> on the calling thread, then STUI.</summary>
     [LibraryImport(Library, EntryPoint = "uipc_uintr_register_handler")]
     internal static partial int UintrRegisterHandler(nint syscall, nint receiver, uint flags);

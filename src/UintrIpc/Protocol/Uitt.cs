@@ -49,6 +49,8 @@ internal static unsafe class Uitt
                 Upid upid = page.UpidOf(vector);
                 if (upid.IsClosed)
                     throw new UintrException(Errno.ECONNRESET, $"Vector {vector} was closed by its receiver.");
+                if (upid.IsOwnerDead)
+                    throw new UintrException(Errno.ESHUTDOWN, $"The process that receives vector {vector} has exited.");
                 UintrSender sender = create(index, upid, vector);
                 s_registeredPages.Add(identity);
                 s_pageByIndex[index] = identity;

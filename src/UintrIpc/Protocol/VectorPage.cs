@@ -58,7 +58,11 @@ internal readonly unsafe struct Upid(byte* address)
 
     public ref ulong Pir => ref *(ulong*)(Address + PirOffset);
 
+    public ref uint Owner => ref *(uint*)(Address + OwnerOffset);
+
     public bool IsClosed => (Volatile.Read(ref Status) & Closed) != 0;
+
+    public bool IsOwnerDead => Liveness.OwnerWord.IsDead(Volatile.Read(ref Owner));
 
     public void Initialize()
     {

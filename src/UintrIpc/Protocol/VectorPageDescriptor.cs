@@ -15,6 +15,12 @@ internal static class VectorPageDescriptor
     internal const int NdstOffset = 4;
     internal const int PirOffset = 8;
 
+    /// <summary>
+    /// The owner word, in the UPID's cache line (so S1 reads it with the status word): a robust
+    /// futex word the kernel marks when the receiver's process dies (ABI section 6).
+    /// </summary>
+    internal const int OwnerOffset = 48;
+
     // Runtime header, cache line 0.
     internal const int MagicOffset = 16;
     internal const int VersionOffset = 24;
@@ -27,7 +33,7 @@ internal static class VectorPageDescriptor
     internal static int UpidOffset(int vector) => vector * CacheLineSize;
 
     internal const ulong Magic = 0x43504952544E4955; // "UINTRIPC" in memory order
-    internal const uint AbiVersion = 1;
+    internal const uint AbiVersion = 2;
     internal const int VectorCount = 64;
 
     // status bits.

@@ -84,7 +84,7 @@ check() {
 }
 
 # Patterns for the expected errors (the text pan prints for the failing assertion).
-LOST='assertion violated +!\(\(asleep&&\(\(\(\(sleepset&\(1<<0\)\)\|\|live\[0\]\)&&\(pir\[0\]!=0\)'
+LOST='assertion violated +!\(\(asleep&&\(\(\(\(sleepset&\(1<<0\)\)\|\|live\[0\]\)&&owed\[0\]\)'
 reach() { echo "assertion violated +!\(\(\($1==$1\)"; }
 
 # ---- the protocol of ABI.md: every property must hold ----------------------------------
@@ -96,6 +96,11 @@ check safety_dispose_receiver  pass '' safety -DDISPOSE=2 -DNPOST1=1
 # (d) [] (posted -> <> collected), under weak fairness
 check ltl_posted_collected_no_dispose    pass '' ltl -DDISPOSE=0
 check ltl_posted_collected_close_vector  pass '' ltl -DDISPOSE=1 -DNPOST1=1
+# ok_send_delivered with a sender killed between any two of its steps (ABI section 4, "The
+# guarantee"): the safety properties and the ltl claim on owed posts
+check safety_crash_no_dispose        pass '' safety -DMAXCRASH=1 -DDISPOSE=0
+check safety_crash_close_vector      pass '' safety -DMAXCRASH=1 -DDISPOSE=1 -DNPOST1=1
+check ltl_ok_send_delivered_crash    pass '' ltl -DMAXCRASH=1 -DDISPOSE=0
 
 # ---- vacuity: the scenarios the properties are about do happen in the model -------------
 check reach_s3_coalesces             error "$(reach 1)" safety -DREACH=1 -DDISPOSE=0
@@ -107,6 +112,8 @@ check reach_w4_writes_zero_page      error "$(reach 5)" safety -DREACH=5 -DDISPO
 check reach_w7_sees_wake_change      error "$(reach 6)" safety -DREACH=6 -DDISPOSE=1 -DNPOST1=1
 check reach_close_wake_wakes_sleeper error "$(reach 8)" safety -DREACH=8 -DDISPOSE=1 -DNPOST1=1
 check reach_w7_zero_page_compare     error "$(reach 9)" safety -DREACH=9 -DDISPOSE=1 -DNPOST1=1
+check reach_s7_finds_foreign_on      error "$(reach 10)" safety -DREACH=10 -DMAXCRASH=1 -DDISPOSE=0
+check reach_s6_running_no_syscall    error "$(reach 11)" safety -DREACH=11 -DDISPOSE=0
 
 # ---- deliberately broken variants: spin must find the error -----------------------------
 check broken_no_recheck            error "$LOST" safety -DBROKEN_NO_RECHECK -DCHK_A -DDISPOSE=0
@@ -116,6 +123,9 @@ check broken_no_unmap              error 'assertion violated +!\(closed\[0\]\)' 
                                          -DBROKEN_NO_UNMAP -DCHK_W -DDISPOSE=1 -DNPOST1=1
 check broken_disposed_late         error 'assertion violated +!\(disposed\)' safety \
                                          -DBROKEN_DISPOSED_LATE -DCHK_B -DDISPOSE=2 -DNPOST1=1
+# version 1's sender, which trusted other senders to finish: a killed one stalls the vector
+check broken_s3_returns            error "$LOST" safety -DBROKEN_S3_RETURNS -DMAXCRASH=1 -DCHK_A -DDISPOSE=0
+check broken_trust_on              error "$LOST" safety -DBROKEN_TRUST_ON -DMAXCRASH=1 -DCHK_A -DDISPOSE=0
 
 echo "time: $((SECONDS - start))s"
 echo "model: $passed passed, $failed failed"

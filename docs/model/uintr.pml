@@ -1,11 +1,12 @@
 /*
  * uintr.pml -- Promela model of the UintrIpc futex-path delivery protocol,
- * docs/ABI.md version 1 (sections 2-5). Checked by docs/model/check.sh; see README.md.
+ * docs/ABI.md version 2 (sections 2-5). Checked by docs/model/check.sh; see README.md.
  *
  * Processes
  *   sender(0), sender(1)  SENDUIPI, ABI.md section 4, S1..S8. Sender i sends NPOSTi
  *                         times (default 2), each time to a vector it picks
- *                         nondeterministically; it goes on after ECONNRESET.
+ *                         nondeterministically; it goes on after ECONNRESET. With
+ *                         -DMAXCRASH=n, up to n senders are killed between any two steps.
  *   receiver              the receiver thread: Wait, W1..W11 (ABI.md section 5), called
  *                         again after every delivery, with Collect and Deliver.
  *   disposer              Dispose from another thread, at any moment, ABI.md section 5
@@ -20,15 +21,19 @@
  * (see README.md for what that assumes of a receiver not written in C#).
  *
  * Property selection (spin -a -DCHK_x): CHK_A no_lost_wakeup, CHK_B no_stuck_after_dispose,
- * CHK_C coalescing, CHK_W no_write_after_closed; none given = all. `ltl posted_collected`
- * is property (d). NO_S3 removes the optional S3 fast path (default: a sender may or may
- * not take it, nondeterministically, which covers senders with and without S3).
+ * CHK_C coalescing, CHK_W no_write_after_closed; none given = all. CHK_A also checks
+ * ok_send_delivered (a send that returned ok is collected unless its page closed, whatever
+ * killed senders left behind). `ltl posted_collected` is property (d). At S3 a sender may
+ * post even when it finds the bit set (nondeterministically), which covers senders with and
+ * without the S3 load.
  *
  * Deliberately broken variants (spin must find an error in each):
  *   BROKEN_NO_RECHECK     the receiver skips W5 (Collect after the switch to BLOCKED)
  *   BROKEN_LOAD_FIRST     the sender loads status (S5) before it posts (S4)
  *   BROKEN_NO_UNMAP       Closing leaves the receiver's mapping of the page in place
  *   BROKEN_DISPOSED_LATE  Dispose sets `disposed` only after the wake-word bumps
+ *   BROKEN_S3_RETURNS     version 1's S3: a send that finds the bit set returns at once
+ *   BROKEN_TRUST_ON       version 1's S7: no wake when another sender set ON
  */
 
 #if !defined(CHK_A) && !defined(CHK_B) && !defined(CHK_C) && !defined(CHK_W)
@@ -40,11 +45,13 @@
 
 /* Vacuity checks: -DREACH=n turns `REACHED(n, cond)` into an assertion that fails where a
    scenario the properties depend on actually happens (check.sh expects spin to find it):
-   1 S3 coalesces              2 the S7 CAS fails           3 an S7 FUTEX_WAKE wakes the sleeper
+   1 S3 finds the bit set      2 the S7 CAS fails           3 an S7 FUTEX_WAKE wakes the sleeper
    4 S6 sees CL after the post 5 a W4 store lands on the zero page
    6 W7 returns at once because `wake` changed              7 ... because a sender set ON
    8 Closing's wake-word FUTEX_WAKE wakes the sleeper
-   9 W7's compare passes on a zero page (a racing W4 wrote BLOCKED there) */
+   9 W7's compare passes on a zero page (a racing W4 wrote BLOCKED there)
+  10 S7 finds ON already set while the receiver sleeps (another sender's, maybe killed)
+  11 S6 returns ok without a system call (receiver running) */
 #ifndef REACH
 #define REACH 0
 #endif
@@ -57,6 +64,9 @@
 #endif
 #ifndef NPOST1
 #define NPOST1  2       /* posts by sender 1 */
+#endif
+#ifndef MAXCRASH
+#define MAXCRASH 0      /* senders that may be killed between two of their steps */
 #endif
 
 /* status (ABI.md 2.1); bit 3 stands for NV = 0xEC, bit 4 for NV = 0xEB */
@@ -97,6 +107,12 @@ byte posts[NV];         /* posts of v not yet delivered: +1 at an S4 that sets t
 #define GHOST(x) skip
 #endif
 bool closed[NV];     /* status of page v was exchanged to CLOSED */
+bool owed[NV];       /* ok_send_delivered: a send of v returned ok while its post (its own,
+                        or the one it found pending at S3) was uncollected; cleared by the
+                        collect of v that takes it */
+bool pend[NS];       /* sender i's post (own or found) is in pir[svec[i]], not yet collected */
+byte svec[NS];         /* the vector sender i is sending to */
+byte crashes;        /* senders killed so far */
 byte sendersDone;    /* senders that made all their sends */
 bool disposerDone;
 
@@ -114,9 +130,17 @@ inline futex_wake(word)
 
 #define NPOSTME (_pid == 0 -> NPOST0 : NPOST1)
 
+/* A sender may crash (be killed) between any two of its steps, at most MAXCRASH times in
+   all: it stops for good, and whatever it wrote stays. */
+#define MAYBE_CRASH \
+    if \
+    :: crashes < MAXCRASH -> crashes++; goto crashed \
+    :: true -> skip \
+    fi
+
 inline next_post()      /* a send returned: reset the locals, count the senders done */
 {
-    n++; v = 0; s = 0;
+    n++; v = 0; s = 0; svec[_pid] = 0; pend[_pid] = false;
     if
     :: n == NPOSTME -> sendersDone++
     :: else -> skip
@@ -126,65 +150,84 @@ inline next_post()      /* a send returned: reset the locals, count the senders 
 active [NS] proctype sender()
 {
     byte n, v, s;
-    bool casok;
 
     do
     :: n < NPOSTME ->
 #ifdef BROKEN_LOAD_FIRST
-        atomic { if :: v = 0 :: v = 1 fi; s = status[v] };  /* BROKEN: status read first */
-        atomic { GHOST(posts[v] = posts[v] + (pir[v] == 0)); pir[v] = pir[v] | BIT(v) };
+        atomic { if :: v = 0 :: v = 1 fi; svec[_pid] = v; s = status[v] };  /* BROKEN: status read first */
+        atomic { GHOST(posts[v] = posts[v] + (pir[v] == 0)); pir[v] = pir[v] | BIT(v); pend[_pid] = true };
 #else
-S1:     atomic {                                        /* S1 s = load_relaxed(status) */
-            if :: v = 0 :: v = 1 fi;                    /*    (to vector v) */
-            s = status[v]
+S1:     atomic {                                        /* S1 s = load(status) */
+            if :: v = 0 :: v = 1 fi;                    /*    (to vector v); the owner */
+            svec[_pid] = v;                               /*    word is a separate concern */
+            s = status[v]                               /*    (ABI 2.3), not modelled */
         };
+        MAYBE_CRASH;
 S2:     if
         :: s & CL -> goto econnreset                    /* S2 CL: receiver gone */
         :: else -> skip
         fi;
-#ifndef NO_S3
-S3:     if                                              /* S3 (optional) bit already set: */
-        :: atomic { (pir[v] & BIT(v)) ->                /*    coalesced, return ok */
-                REACHED(1, true); next_post() }; goto nextpost
-        :: true -> skip     /* S3 saw the bit clear, or a sender without S3 */
-        fi;
+S3:     if                                              /* S3 bit already set: skip S4 */
+        :: atomic { (pir[v] & BIT(v)) ->                /*    (the post is pending; this */
+                REACHED(1, true); pend[_pid] = true }   /*    send owes its delivery too) */
+#ifdef BROKEN_S3_RETURNS
+                ; goto S8                               /* BROKEN: version 1 returned here */
 #endif
-S4:     atomic {                                        /* S4 fetch_or_seq_cst(pir) */
-            GHOST(posts[v] = posts[v] + (pir[v] == 0));   /* (a post, unless coalesced) */
-            pir[v] = pir[v] | BIT(v)
-        };
+        :: true ->                                      /* the bit was clear, or a sender */
+S4:         atomic {                                    /* without S3: S4 fetch_or_seq_cst */
+                GHOST(posts[v] = posts[v] + (pir[v] == 0));
+                pir[v] = pir[v] | BIT(v);
+                pend[_pid] = true
+            }
+        fi;
+        MAYBE_CRASH;
 S5:     s = status[v];                                  /* S5 load_seq_cst(status) */
 #endif
+        MAYBE_CRASH;
 S6:     if
-        :: atomic { s & CL -> REACHED(4, true) }; goto econnreset  /* S6 CL: receiver gone */
-        :: else -> skip
-        fi;
-S7:     if
-        :: (s & (ON | SN | CL)) == 0 ->                 /* S7 blocked, not yet notified: */
-            atomic {                                    /*    cas_seq_cst(status, s, s|ON) */
-                if
-                :: status[v] == s -> status[v] = s | ON; casok = true
-                :: else -> casok = false; REACHED(2, true)  /* failed CAS: no retry */
-                fi
-            };
-            if
-            :: casok ->                                 /*    FUTEX_WAKE, INT_MAX */
-                atomic {
-                    REACHED(3, asleep && (sleepset & BIT(v)));
-                    futex_wake(BIT(v)); casok = false
-                }
-            :: else -> skip
+        :: s & SN ->                                    /* S6 running (or CLOSED = CL|SN): */
+            if                                          /*    it collects before it sleeps */
+            :: s & CL -> atomic { REACHED(4, true) }; goto econnreset
+            :: else -> REACHED(11, true); goto S8
             fi
+        :: s & CL -> goto econnreset
         :: else -> skip
         fi;
-S8:     atomic { next_post() };   /* S8 return ok */
+S7:     if                                              /* S7 blocked: make status differ */
+        :: (s & ON) == 0 ->                             /*    from BLOCKED (CAS, result */
+            atomic {                                    /*    ignored), then wake */
+                if
+                :: status[v] == s -> status[v] = s | ON
+                :: else -> REACHED(2, true)
+                fi
+            }
+#ifdef BROKEN_TRUST_ON
+        :: else -> goto S8                              /* BROKEN: version 1 trusted ON */
+#else
+        :: else -> REACHED(10, asleep && (sleepset & BIT(v)))  /* someone else's ON */
+#endif
+        fi;
+        MAYBE_CRASH;
+        atomic {                                        /*    FUTEX_WAKE, INT_MAX */
+            REACHED(3, asleep && (sleepset & BIT(v)));
+            futex_wake(BIT(v))
+        };
+S8:     atomic {                                        /* S8 return ok: the send owes a */
+            owed[v] = owed[v] || pend[_pid];            /*    delivery if its post is still */
+            next_post()                                 /*    uncollected */
+        };
         goto nextpost;
 econnreset:
         atomic { next_post() };                         /* ECONNRESET; the caller goes on */
 nextpost:
         skip
     :: else -> break
-    od
+    od;
+    goto done;
+crashed:
+    atomic { svec[_pid] = 0; pend[_pid] = false; sendersDone++ };   /* killed: stops for good */
+done:
+    skip
 }
 
 /* ================================ receiver ================================ */
@@ -226,7 +269,10 @@ inline collect_v(v)
             :: else -> skip
             fi;
 #endif
-            pending = pending | BIT(v)
+            pending = pending | BIT(v);
+            owed[v] = false;                            /* ok_send_delivered: collected */
+            pend[0] = pend[0] && svec[0] != v;
+            pend[1] = pend[1] && svec[1] != v
         :: else -> skip                                 /* not in L, or zero page: 0 */
         fi
     }
@@ -293,10 +339,13 @@ inline compare_v(v)
 }
 
 /* The model's futex_waitv timeout: a sleep may time out only when the system is
-   quiescent (senders and Dispose done, no post on a live page). A sleep that cannot end
-   otherwise is a stuck sleeper: the monitor's `timeout`, or an invalid end state. */
+   quiescent (senders and Dispose done, no delivery owed on a live page). A sleep that cannot
+   end otherwise is a stuck sleeper: the monitor's `timeout`, or an invalid end state. A post
+   left by a killed sender that no later send found is owed to nobody: the receiver may time
+   out over it (its next Wait collects it at W1). Without crashes, "owed" and "pir != 0" are
+   the same thing here: every post belongs to a send that returned ok or found CL. */
 #define quiescent (sendersDone == NS && disposerDone && \
-                   (!live[0] || pir[0] == 0) && (!live[1] || pir[1] == 0))
+                   (!live[0] || !owed[0]) && (!live[1] || !owed[1]))
 
 active proctype receiver()
 {
@@ -427,9 +476,12 @@ end_mon:
     timeout ->
     atomic {
 #ifdef CHK_A
-        /* no_lost_wakeup: not asleep for ever while a watched (or live) page has a post */
-        assert(!(asleep && ((((sleepset & BIT(0)) || live[0]) && pir[0] != 0) ||
-                            (((sleepset & BIT(1)) || live[1]) && pir[1] != 0))));
+        /* no_lost_wakeup: not asleep for ever while a watched (or live) page holds a post
+           that a send returned ok for */
+        assert(!(asleep && ((((sleepset & BIT(0)) || live[0]) && owed[0]) ||
+                            (((sleepset & BIT(1)) || live[1]) && owed[1]))));
+        /* ok_send_delivered: every send that returned ok was collected, or its page closed */
+        assert((closed[0] || !owed[0]) && (closed[1] || !owed[1]));
 #endif
 #ifdef CHK_B
         /* no_stuck_after_dispose: not asleep for ever after Dispose or on a closed page */
@@ -441,15 +493,25 @@ end_mon:
            clear; at `idle` the receiver asserts that it delivered all it collected) and
            every post was followed by a handler call (posts back to 0); there were never
            more calls than posts (asserted at each call) */
+#if MAXCRASH == 0
         assert(closed[0] || (pir[0] == 0 && posts[0] == 0));
         assert(closed[1] || (pir[1] == 0 && posts[1] == 0));
+#endif
 #endif
         skip
     }
 }
 
-/* (d) every post on a page is eventually collected, unless the page is closed */
+/* (d) every post on a page is eventually collected, unless the page is closed; with killed
+   senders, every post a send returned ok for */
+#if MAXCRASH == 0
 ltl posted_collected {
     [] ( ((pir[0] != 0) -> <> (pir[0] == 0 || closed[0])) &&
          ((pir[1] != 0) -> <> (pir[1] == 0 || closed[1])) )
 }
+#else
+ltl posted_collected {
+    [] ( (owed[0] -> <> (!owed[0] || closed[0])) &&
+         (owed[1] -> <> (!owed[1] || closed[1])) )
+}
+#endif

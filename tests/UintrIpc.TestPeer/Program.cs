@@ -22,6 +22,8 @@
 //   ready                                 print "ready" and exit 0 (warm-up, smoke check)
 //   receiver <path> <vector> [spinUs]     register a receiver, send the fd of <vector>, then Wait
 //                                         for ever and report each delivered vector with 'V' v
+//   inherited-receiver <fd> <vector>      the same over an inherited socket (a socketpair end
+//                                         whose number is <fd>) instead of a connection to <path>
 //   sender <path>                         receive a uintr fd, register a sender, 'K', then obey S/B/Q
 //   pingpong <path> <rounds> [spinUs]     receive the test's fd, send our own (vector 1); then per
 //                                         round: Wait(10 s) for exactly one delivery, then Send.
@@ -43,8 +45,9 @@ internal static class Program
             return args switch
             {
                 ["ready"] => Ready(),
-                ["receiver", var path, var vector] => Receiver(path, int.Parse(vector), null),
-                ["receiver", var path, var vector, var spin] => Receiver(path, int.Parse(vector), int.Parse(spin)),
+                ["receiver", var path, var vector] => Receiver(Connect(path), int.Parse(vector), null),
+                ["receiver", var path, var vector, var spin] => Receiver(Connect(path), int.Parse(vector), int.Parse(spin)),
+                ["inherited-receiver", var fd, var vector] => Receiver(Inherited(int.Parse(fd)), int.Parse(vector), null),
                 ["sender", var path] => Sender(path),
                 ["pingpong", var path, var rounds] => PingPong(path, int.Parse(rounds), null),
                 ["pingpong", var path, var rounds, var spin] => PingPong(path, int.Parse(rounds), int.Parse(spin)),
@@ -61,7 +64,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: ready | receiver <path> <vector> [spinUs] | sender <path> | pingpong <path> <rounds> [spinUs] | hold <path>");
+        Console.Error.WriteLine("usage: ready | receiver <path> <vector> [spinUs] | inherited-receiver <fd> <vector> | sender <path> | pingpong <path> <rounds> [spinUs] | hold <path>");
         return 64;
     }
 
@@ -77,6 +80,9 @@ internal static class Program
         socket.Connect(new UnixDomainSocketEndPoint(path));
         return socket;
     }
+
+    /// <summary>A connected AF_UNIX socket this process inherited as descriptor <paramref name="fd"/>.</summary>
+    private static Socket Inherited(int fd) => new(new SafeSocketHandle(fd, ownsHandle: true));
 
     private static UintrReceiverOptions Options(int? spinMicroseconds) => spinMicroseconds is { } us
         ? new UintrReceiverOptions { SpinDuration = TimeSpan.FromMicroseconds(us) }
@@ -96,12 +102,12 @@ internal static class Program
             sent += socket.Send(bytes, sent, bytes.Length - sent, SocketFlags.None);
     }
 
-    private static int Receiver(string path, int vector, int? spinMicroseconds)
+    private static int Receiver(Socket connected, int vector, int? spinMicroseconds)
     {
+        using Socket socket = connected;
         var delivered = new List<int>();
         using var receiver = UintrReceiver.Register(delivered.Add, Options(spinMicroseconds));
         using UintrFd fd = receiver.CreateFd(vector);
-        using Socket socket = Connect(path);
         socket.SendUintrFd(fd);
 
         // The test ends us with 'Q', by closing the socket, or with kill -9.

@@ -146,7 +146,8 @@ public sealed unsafe class BadInputTests
 
     [Theory]
     [InlineData(0u)]
-    [InlineData(2u)]
+    [InlineData(1u)]
+    [InlineData(3u)]
     [InlineData(uint.MaxValue)]
     public void FromFileDescriptor_of_a_page_with_the_wrong_version_fails(uint version)
     {
@@ -233,7 +234,7 @@ public sealed unsafe class BadInputTests
         if (upid + 4 <= size)
             BitConverter.TryWriteBytes(page.AsSpan(upid), 0x00EC0002u);    // RUNNING
         BitConverter.TryWriteBytes(page.AsSpan(16), 0x43504952544E4955UL);   // "UINTRIPC"
-        BitConverter.TryWriteBytes(page.AsSpan(24), 1u);
+        BitConverter.TryWriteBytes(page.AsSpan(24), 2u);
         BitConverter.TryWriteBytes(page.AsSpan(28), vector);
         BitConverter.TryWriteBytes(page.AsSpan(32), (uint)Environment.ProcessId);
         BitConverter.TryWriteBytes(page.AsSpan(36), 64 * vector);            // upid_offset

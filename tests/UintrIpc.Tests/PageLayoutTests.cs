@@ -30,13 +30,17 @@ public sealed unsafe class PageLayoutTests
             Assert.Equal(0UL, *(ulong*)(upid + 8));                        // pir
             Assert.Equal(0x43504952544E4955UL, *(ulong*)(page + 16));      // "UINTRIPC"
             Assert.Equal("UINTRIPC", System.Text.Encoding.ASCII.GetString(new ReadOnlySpan<byte>((void*)(page + 16), 8)));
-            Assert.Equal(1u, *(uint*)(page + 24));                         // version
+            Assert.Equal(2u, *(uint*)(page + 24));                         // version
             Assert.Equal(42u, *(uint*)(page + 28));                        // vector
             Assert.Equal((uint)Environment.ProcessId, *(uint*)(page + 32)); // receiver_pid
             Assert.Equal(64u * 42, *(uint*)(page + 36));                    // upid_offset
             Assert.True(new ReadOnlySpan<byte>((void*)page, 16).IndexOfAnyExcept((byte)0) < 0, "bytes 0-15 are not zero");
             Assert.True(new ReadOnlySpan<byte>((void*)(page + 48), (int)(upid - page) - 48).IndexOfAnyExcept((byte)0) < 0, "the reserved area before the UPID is not zero");
-            Assert.True(new ReadOnlySpan<byte>((void*)(upid + 16), 4096 - (int)(upid - page) - 16).IndexOfAnyExcept((byte)0) < 0, "the reserved area after the UPID is not zero");
+            Assert.True(new ReadOnlySpan<byte>((void*)(upid + 16), 32).IndexOfAnyExcept((byte)0) < 0, "the reserved area between the UPID and the owner word is not zero");
+            uint owner = *(uint*)(upid + 48);                               // owner: a live keeper thread's id
+            Assert.True(owner != 0 && (owner & 0xC000_0000) == 0, $"owner word {owner:x8} is not a thread id");
+            Assert.True(Directory.Exists($"/proc/self/task/{owner}"), $"owner word {owner} is not a thread of this process");
+            Assert.True(new ReadOnlySpan<byte>((void*)(upid + 52), 4096 - (int)(upid - page) - 52).IndexOfAnyExcept((byte)0) < 0, "the reserved area after the owner word is not zero");
         }
         finally
         {

@@ -24,8 +24,10 @@ public sealed class CSenderTests
         return path;
     }
 
-    private static PeerProcess StartCSender(int? count) =>
-        PeerProcess.Start(CSender(), path => count is { } n ? [path, n.ToString()] : [path]);
+    private static PeerProcess StartCSender(int? count) => StartCSender(count?.ToString());
+
+    private static PeerProcess StartCSender(string? mode) =>
+        PeerProcess.Start(CSender(), path => mode is not null ? [path, mode] : [path]);
 
     [Fact]
     public void One_post_from_the_C_sender_wakes_a_sleeping_receiver()
@@ -139,5 +141,54 @@ public sealed class CSenderTests
         }
         Assert.Equal(0, receiver.Poll());
         Assert.Empty(recorder.Calls);
+    }
+
+    /// <summary>
+    /// A real C sender killed with SIGKILL in the middle of a send (after S4's post, or after
+    /// S7's CAS of ON and before its FUTEX_WAKE) while the receiver sleeps: the next healthy send
+    /// must wake the receiver (docs/ABI.md section 4, "The guarantee"). Version 1 of the protocol
+    /// failed this: the healthy send coalesced at S3 or trusted ON, and nobody ever woke it.
+    /// </summary>
+    [Theory]
+    [InlineData("crash-after-s4")]
+    [InlineData("crash-after-on")]
+    public void A_C_sender_killed_in_the_middle_of_a_send_does_not_stall_the_vector(string crashMode)
+    {
+        var recorder = new Recorder();
+        using var receiver = UintrReceiver.Register(recorder.Handler, NoSpin);
+        using UintrFd fd = receiver.CreateFd(40);
+        var waiter = TestThread.Start(() => receiver.Wait(Timeout.InfiniteTimeSpan), "waiter");
+        Until.Blocked(receiver);
+        long wakeupsBefore = receiver.Statistics.Wakeups;
+
+        using (var peer = StartCSender(crashMode))
+        {
+            peer.Socket.SendUintrFd(fd);
+            int exit = peer.WaitForExit();
+            Assert.True(exit == 128 + 9, $"csender {crashMode} should die of SIGKILL (exit 137): {peer.Describe()}");
+        }
+
+        using var sender = UintrSender.Register(fd);
+        sender.Send();
+        Assert.True(waiter.Join(TimeSpan.FromSeconds(10)), $"after a sender died {crashMode}, a healthy Send did not wake the sleeping receiver");
+        Assert.True(waiter.Result());
+        Assert.Equal([40], recorder.Calls);
+        Assert.True(receiver.Statistics.Wakeups > wakeupsBefore, "the receiver returned without being woken by a post");
+    }
+
+    /// <summary>A C sender learns of its receiver's death from the page alone, with a descriptor forwarded by a third process.</summary>
+    [Fact]
+    public void The_C_sender_sees_its_receivers_death_in_the_page()
+    {
+        using var receiverPeer = PeerProcess.StartPeer("receiver", "6");
+        using UintrFd fd = receiverPeer.ReceiveUintrFd();
+        using var csender = StartCSender("until-gone");
+        csender.Socket.SendUintrFd(fd); // forwarded: the C sender's socket peer is this process
+        receiverPeer.Expect('V');       // the C sender's first post arrived
+        Assert.Equal(6, receiverPeer.ReadByte());
+
+        receiverPeer.Process.Kill();
+        int exit = csender.WaitForExit();
+        Assert.True(exit == 4, $"csender until-gone should exit 4 (ESHUTDOWN, seen in the page): {csender.Describe()}");
     }
 }

@@ -9,6 +9,7 @@ internal static unsafe class Libc
 
     public const int F_DUPFD = 0;
     public const int F_GETFD = 1;
+    public const int F_SETFD = 2;
     public const int F_ADD_SEALS = 1033;
     public const int F_GET_SEALS = 1034;
     public const int F_SEAL_SEAL = 0x0001;

@@ -30,43 +30,29 @@
 #define SYS_pidfd_open 434
 #endif
 
-#define RESULT(expr) ((expr) < 0 ? -errno : 0)
+/* The one way every wrapper reports: the call's result when it succeeded, -errno when not. */
+static int checked(long result) { return result < 0 ? -errno : (int)result; }
 
-int uipc_memfd_create(const char *name)
-{
-    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    return fd < 0 ? -errno : fd;
-}
+int uipc_memfd_create(const char *name) { return checked(memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)); }
 
-int uipc_ftruncate(int fd, int64_t length) { return RESULT(ftruncate(fd, (off_t)length)); }
+int uipc_ftruncate(int fd, int64_t length) { return checked(ftruncate(fd, (off_t)length)); }
 
-int uipc_add_seals(int fd, int seals) { return RESULT(fcntl(fd, F_ADD_SEALS, seals)); }
+int uipc_add_seals(int fd, int seals) { return checked(fcntl(fd, F_ADD_SEALS, seals)); }
 
-int uipc_get_seals(int fd)
-{
-    int seals = fcntl(fd, F_GET_SEALS);
-    return seals < 0 ? -errno : seals;
-}
+int uipc_get_seals(int fd) { return checked(fcntl(fd, F_GET_SEALS)); }
 
-int uipc_get_fd_flags(int fd)
-{
-    int flags = fcntl(fd, F_GETFD);
-    return flags < 0 ? -errno : flags;
-}
+int uipc_get_fd_flags(int fd) { return checked(fcntl(fd, F_GETFD)); }
 
-int uipc_get_status_flags(int fd)
-{
-    int flags = fcntl(fd, F_GETFL);
-    return flags < 0 ? -errno : flags;
-}
+int uipc_get_status_flags(int fd) { return checked(fcntl(fd, F_GETFL)); }
 
 int uipc_fstat(int fd, struct uipc_stat *out)
 {
     /* The system call rather than glibc's fstat, which is fstat@GLIBC_2.33: the library must
      * load on every glibc .NET supports (2.27 and later). */
     struct stat st;
-    if (syscall(SYS_fstat, fd, &st) < 0)
-        return -errno;
+    int result = checked(syscall(SYS_fstat, fd, &st));
+    if (result < 0)
+        return result;
     out->dev = (uint64_t)st.st_dev;
     out->ino = (uint64_t)st.st_ino;
     out->size = (int64_t)st.st_size;
@@ -75,13 +61,13 @@ int uipc_fstat(int fd, struct uipc_stat *out)
     return 0;
 }
 
-int uipc_close(int fd) { return RESULT(close(fd)); }
+int uipc_close(int fd) { return checked(close(fd)); }
 
 static int map(void *address, uint64_t length, int prot, int flags, int fd, void **out)
 {
     void *p = mmap(address, (size_t)length, prot, flags, fd, 0);
     if (p == MAP_FAILED)
-        return -errno;
+        return -errno; /* mmap reports failure as MAP_FAILED, not as a negative number */
     if (out)
         *out = p;
     return 0;
@@ -107,12 +93,11 @@ int uipc_map_private_zero_fixed(void *address, uint64_t length)
     return map(address, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, NULL);
 }
 
-int uipc_munmap(void *address, uint64_t length) { return RESULT(munmap(address, (size_t)length)); }
+int uipc_munmap(void *address, uint64_t length) { return checked(munmap(address, (size_t)length)); }
 
 int uipc_futex_wake(uint32_t *address, int count, int shared)
 {
-    long woken = syscall(SYS_futex, address, shared ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0);
-    return woken < 0 ? -errno : (int)woken;
+    return checked(syscall(SYS_futex, address, shared ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0));
 }
 
 int uipc_futex_waitv(struct uipc_futex_waitv *waiters, uint32_t count, int64_t timeout_ns)
@@ -128,39 +113,32 @@ int uipc_futex_waitv(struct uipc_futex_waitv *waiters, uint32_t count, int64_t t
         }
         timeout = &deadline;
     }
-    long woken = syscall(SYS_futex_waitv, waiters, count, 0, timeout, CLOCK_MONOTONIC);
-    return woken < 0 ? -errno : (int)woken;
+    return checked(syscall(SYS_futex_waitv, waiters, count, 0, timeout, CLOCK_MONOTONIC));
 }
 
 int uipc_peer_pid(int socket)
 {
     struct ucred cred;
     socklen_t length = sizeof cred;
-    if (getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &cred, &length) < 0)
-        return -errno;
-    return (int)cred.pid;
+    int result = checked(getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &cred, &length));
+    return result < 0 ? result : (int)cred.pid;
 }
 
 int uipc_peer_pidfd(int socket)
 {
     int pidfd = -1;
     socklen_t length = sizeof pidfd;
-    if (getsockopt(socket, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &length) < 0)
-        return -errno;
-    return pidfd;
+    int result = checked(getsockopt(socket, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &length));
+    return result < 0 ? result : pidfd;
 }
 
-int uipc_pidfd_open(int pid)
-{
-    long fd = syscall(SYS_pidfd_open, pid, 0);
-    return fd < 0 ? -errno : (int)fd;
-}
+int uipc_pidfd_open(int pid) { return checked(syscall(SYS_pidfd_open, pid, 0)); }
 
 int uipc_peer_hung_up(int socket)
 {
     struct pollfd p = { .fd = socket, .events = POLLRDHUP };
-    int n = poll(&p, 1, 0);
-    return n < 0 ? -errno : (p.revents & (POLLRDHUP | POLLHUP)) != 0;
+    int n = checked(poll(&p, 1, 0));
+    return n < 0 ? n : (p.revents & (POLLRDHUP | POLLHUP)) != 0;
 }
 
 int uipc_poll_readable(const int *fds, uint8_t *ready, uint32_t count, int timeout_ms)
@@ -173,33 +151,26 @@ int uipc_poll_readable(const int *fds, uint8_t *ready, uint32_t count, int timeo
         p[i].events = POLLIN;
         p[i].revents = 0;
     }
-    int n = poll(p, count, timeout_ms);
-    int result = n < 0 ? -errno : n;
+    int n = checked(poll(p, count, timeout_ms));
     for (uint32_t i = 0; n >= 0 && i < count; i++)
         ready[i] = (p[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0;
     if (p != stack)
         free(p);
-    return result;
+    return n;
 }
 
-int uipc_eventfd(void)
-{
-    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    return fd < 0 ? -errno : fd;
-}
+int uipc_eventfd(void) { return checked(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)); }
 
-int uipc_eventfd_signal(int fd) { return RESULT(eventfd_write(fd, 1)); }
+int uipc_eventfd_signal(int fd) { return checked(eventfd_write(fd, 1)); }
 
 int uipc_eventfd_drain(int fd)
 {
     eventfd_t value;
-    return eventfd_read(fd, &value) < 0 && errno != EAGAIN ? -errno : 0;
+    int result = checked(eventfd_read(fd, &value));
+    return result == -EAGAIN ? 0 : result; /* nothing to drain is success */
 }
 
-int uipc_set_robust_list(void *head, uint64_t length)
-{
-    return RESULT(syscall(SYS_set_robust_list, head, (size_t)length));
-}
+int uipc_set_robust_list(void *head, uint64_t length) { return checked(syscall(SYS_set_robust_list, head, (size_t)length)); }
 
 int uipc_gettid(void) { return (int)syscall(SYS_gettid); }
 

@@ -17,6 +17,7 @@ internal static class Program
         new WakeMode(),
         new LatencyMode(),
         new AsyncMode(),
+        new DeathMode(),
     ];
 
     private static int Main(string[] args)

@@ -38,8 +38,8 @@ public sealed unsafe class CrashedSenderTests
             Until.Blocked(receiver);
             // Asleep in the kernel's futex wait, not just past W6 (a post before the sleep would
             // only make the test easier).
-            Assert.True(Until.True(() => SleeperWaitChannel().Contains("futex", StringComparison.Ordinal)),
-                $"the waiter is not asleep in a futex wait (wchan {SleeperWaitChannel()})");
+            Assert.True(Until.True(() => Threads.AsleepInFutex(SleeperName)),
+                $"the waiter is not asleep in a futex wait (wchan {Threads.WaitChannel(SleeperName)})");
 
             DeadSender(page, lastStep);
 
@@ -105,22 +105,4 @@ public sealed unsafe class CrashedSenderTests
     }
 
     private const string SleeperName = "crashed-send-w";
-
-    /// <summary>The kernel function the waiting thread sleeps in (/proc/self/task/*/wchan).</summary>
-    private static string SleeperWaitChannel()
-    {
-        foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
-        {
-            try
-            {
-                if (File.ReadAllText(Path.Combine(task, "comm")).Trim() == SleeperName)
-                    return File.ReadAllText(Path.Combine(task, "wchan")).Trim();
-            }
-            catch (IOException)
-            {
-                // a thread that exited while we looked
-            }
-        }
-        return $"(no thread named {SleeperName})";
-    }
 }

@@ -223,7 +223,7 @@ public sealed unsafe class HostilePageTests
                 var timeout = new Futex.Timespec { Seconds = 30 };
                 Futex.Wait((uint*)(page + (64 * Hostile)), 0x00EB0000u, &timeout);
             }, "steal-holder");
-            Assert.True(Until.True(() => AsleepInFutex("steal-receiver") && AsleepInFutex("steal-holder")),
+            Assert.True(Until.True(() => Threads.AsleepInFutex("steal-receiver") && Threads.AsleepInFutex("steal-holder")),
                 "the receiver and the holder did not both go to sleep on the page");
 
             sender.Send();
@@ -235,23 +235,5 @@ public sealed unsafe class HostilePageTests
         {
             Libc.Unmap(page);
         }
-    }
-
-    /// <summary>Whether the thread named <paramref name="name"/> sleeps in a futex wait (/proc/self/task/*/wchan).</summary>
-    private static bool AsleepInFutex(string name)
-    {
-        foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
-        {
-            try
-            {
-                if (File.ReadAllText(Path.Combine(task, "comm")).Trim() == name)
-                    return File.ReadAllText(Path.Combine(task, "wchan")).Contains("futex", StringComparison.Ordinal);
-            }
-            catch (IOException)
-            {
-                // the thread exited while we looked
-            }
-        }
-        return false;
     }
 }

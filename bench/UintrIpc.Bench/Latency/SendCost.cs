@@ -33,8 +33,8 @@ internal static unsafe class SendCost
         using UintrFd fd = receiver.CreateFd(0);
         using UintrSender sender = UintrSender.Register(fd);
         using var eventFd = new EventFd();
-        // Futex path: vector 0's UPID is at offset 0 of its page (ABI section 2), so PageView's PIR
-        // word is its PIR (checked here). The native path has no page: its baseline is an empty Poll.
+        // Futex path: PageView maps the page and finds the vector's pir (ABI section 2; checked
+        // here). The native path has no page: its baseline is an empty Poll.
         using PageView? page = receiver.Mode == UintrMode.Futex ? new PageView(fd) : null;
         ulong* pir = page is null ? null : page.Pir;
         if (page is not null)

@@ -1,17 +1,17 @@
 using System.Runtime.InteropServices;
 using UintrIpc.Latency.Native;
+using static UintrIpc.Protocol.VectorPageDescriptor;
 
 namespace UintrIpc.Bench.Native;
 
 /// <summary>
-/// A mapping of a vector page of our own (docs/ABI.md section 1), so a benchmark can reset the
-/// <c>pir</c> word (offset 8) without going through the receiver.
+/// A mapping of a vector page of our own (docs/ABI.md section 2), so a benchmark can reset the
+/// descriptor's <c>pir</c> word without going through the receiver.
 /// </summary>
 internal sealed unsafe class PageView : IDisposable
 {
-    private const int PageSize = 4096;
-    private const int PirOffset = 8;
     private readonly byte* _address;
+    private readonly int _vector;
 
     public PageView(UintrFd fd)
     {
@@ -19,9 +19,10 @@ internal sealed unsafe class PageView : IDisposable
         if (address == (void*)-1)
             throw new InvalidOperationException($"mmap failed: errno {Marshal.GetLastPInvokeError()}");
         _address = (byte*)address;
+        _vector = fd.Vector;
     }
 
-    public ulong* Pir => (ulong*)(_address + PirOffset);
+    public ulong* Pir => (ulong*)(_address + UpidOffset(_vector) + PirOffset);
 
     public void Dispose() => LibC.Munmap(_address, PageSize);
 }

@@ -88,8 +88,8 @@ internal sealed class NativeReceiverPath : IReceiverPath
 
     public UintrMode Mode => UintrMode.Native;
 
-    /// <summary>Kind 2, a kernel <c>uintr_fd</c>, on the wire (docs/ABI.md section 10).</summary>
-    public ushort DescriptorKind => FdMessage.KindNative;
+    /// <summary>Kind 2, a kernel <c>uintr_fd</c>, on the wire, or 3 under the simulator (docs/ABI.md section 10).</summary>
+    public ushort DescriptorKind => NativeUintrFd.Kind;
 
     /// <summary>The managed id of the owner thread, the only one that may open vectors and block.</summary>
     public int OwnerThreadId => _ownerThreadId;

@@ -16,4 +16,5 @@ internal static class FdMessage
     internal const ushort KindPlain = 0;
     internal const ushort KindFutexPage = 1;
     internal const ushort KindNative = 2;
+    internal const ushort KindNativeSimulated = 3;
 }

@@ -1,5 +1,3 @@
-using Xunit.Abstractions;
-
 namespace UintrIpc.Tests.CrossProcess;
 
 /// <summary>
@@ -7,63 +5,12 @@ namespace UintrIpc.Tests.CrossProcess;
 /// sender learns of its receiver's death (ESHUTDOWN within a second); a receiver is not
 /// affected by the death of a sender.
 /// </summary>
-public sealed class ProcessLifetimeTests(ITestOutputHelper output)
+public sealed class ProcessLifetimeTests
 {
     private const int ESHUTDOWN = 108;
     private const int ECONNRESET = 104;
     private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(10);
     private static readonly UintrReceiverOptions NoSpin = new() { SpinDuration = TimeSpan.Zero };
-
-    [Fact]
-    public void Kill_9_of_the_receiver_process_makes_Send_throw_ESHUTDOWN_within_one_second()
-    {
-        var descriptors = Descriptors.Snapshot();
-        using (var peer = PeerProcess.StartPeer("receiver", "9"))
-        {
-            using UintrFd fd = peer.ReceiveUintrFd();
-            Assert.Equal(9, fd.Vector);
-            Assert.Equal(peer.Pid, fd.ReceiverPid);
-            using var sender = UintrSender.Register(fd);
-
-            // The wiring works: the child's handler runs for our post and it says so.
-            sender.Send();
-            peer.Expect('V');
-            Assert.Equal(9, peer.ReadByte());
-
-            // The clock starts at the kill call, as a user would measure it, not at the reaping.
-            var sinceDeath = Stopwatch.StartNew();
-            peer.Process.Kill();
-            UintrException? shutdown = null;
-            int sends = 0;
-            var spin = new SpinWait();
-            while (sinceDeath.Elapsed < TimeSpan.FromSeconds(5))
-            {
-                try
-                {
-                    sends++;
-                    sender.Send();
-                }
-                catch (UintrException e)
-                {
-                    shutdown = e;
-                    break;
-                }
-                spin.SpinOnce(sleep1Threshold: -1); // yields, never sleeps
-            }
-            TimeSpan elapsed = sinceDeath.Elapsed;
-            output.WriteLine($"ESHUTDOWN {elapsed.TotalMilliseconds:F3} ms after the kill call, after {sends} sends");
-            Assert.True(shutdown is not null, $"Send never threw within 5 s of the receiver's death ({sends} sends succeeded)");
-            Assert.Equal(ESHUTDOWN, shutdown.Errno);
-            Assert.True(elapsed <= TimeSpan.FromSeconds(1), $"ESHUTDOWN came {elapsed.TotalMilliseconds:F0} ms after the death; the contract is within 1 s");
-
-            // It stays that way, and the descriptor cannot be registered again.
-            Assert.Equal(ESHUTDOWN, Assert.Throws<UintrException>(sender.Send).Errno);
-            Assert.Equal(ESHUTDOWN, Assert.Throws<UintrException>(() => UintrSender.SendUipi(sender.Index)).Errno);
-            sender.Dispose();
-            Assert.Equal(ESHUTDOWN, Assert.Throws<UintrException>(() => UintrSender.Register(fd)).Errno);
-        }
-        descriptors.AssertSame("after the receiver died and everything was disposed");
-    }
 
     [Fact]
     public void The_death_watch_outlives_the_UintrFd_it_came_with()

@@ -1,7 +1,8 @@
 using UintrIpc.Interop;
+using UintrIpc.Protocol;
 using static UintrIpc.Protocol.VectorPageDescriptor;
 
-namespace UintrIpc.Protocol;
+namespace UintrIpc.Senders;
 
 /// <summary>
 /// The process's User Interrupt Target Table: index → registered sender, and a reserved

@@ -1,4 +1,5 @@
 using System.Text;
+using UintrIpc.Detection;
 using UintrIpc.Interop;
 using UintrIpc.Native;
 

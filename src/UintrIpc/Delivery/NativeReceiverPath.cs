@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using UintrIpc.Delivery;
+using UintrIpc.Detection;
 using UintrIpc.Interop;
+using UintrIpc.Native;
 using UintrIpc.Protocol;
 
-namespace UintrIpc.Native;
+namespace UintrIpc.Delivery;
 
 /// <summary>
 /// The native delivery path: the kernel's <c>uintr_register_handler</c>, <c>uintr_create_fd</c>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using UintrIpc.Interop;
 
-namespace UintrIpc.Native;
+namespace UintrIpc.Detection;
 
 /// <summary>
 /// Decides, from <see cref="PlatformFacts"/> alone, whether the native path may run. It never

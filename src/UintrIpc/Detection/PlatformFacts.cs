@@ -1,6 +1,6 @@
 using UintrIpc.Interop;
 
-namespace UintrIpc.Native;
+namespace UintrIpc.Detection;
 
 /// <summary>
 /// Everything detection looks at, read once from the machine (<see cref="Read"/>) or made up by

@@ -28,10 +28,33 @@
 #include <ucontext.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include <x86gprintrin.h>
 
+#ifdef UIPC_UINTR_SIMULATE
+/*
+ * The simulator build (libuintripc_sim.so, docs/NATIVE.md "The simulator"): the same code, with
+ * the instructions and the uintr system calls of the software model in uintr_sim.c. The
+ * handler below is an ordinary function that the model calls from its notification signal.
+ */
+#include "uintr_sim.h"
+#define UIPC_UINTR_HANDLER_ATTRIBUTE
+typedef struct uipc_sim_frame uipc_uintr_frame;
+#define uintr_syscall uipc_sim_syscall
+#define insn_senduipi uipc_sim_senduipi
+#define insn_stui uipc_sim_stui
+#define insn_clui uipc_sim_clui
+#define insn_testui uipc_sim_testui
+#else
+#include <x86gprintrin.h>
 #ifndef __UINTR__
 #error "uintr_native.c must be compiled with -muintr (see native/Makefile)"
+#endif
+#define UIPC_UINTR_HANDLER_ATTRIBUTE __attribute__((interrupt))
+typedef struct __uintr_frame uipc_uintr_frame;
+#define uintr_syscall syscall
+#define insn_senduipi _senduipi
+#define insn_stui _stui
+#define insn_clui _clui
+#define insn_testui _testui
 #endif
 
 #ifndef sigev_notify_thread_id
@@ -119,8 +142,8 @@ static inline int in_wait_window(uint64_t rip)
  * with UIF cleared, on the interrupted stack minus the 128-byte red zone (STACKADJUST). The
  * compiler saves the general registers it uses and returns with UIRET, which sets UIF again.
  */
-void __attribute__((interrupt))
-uipc_uintr_handler(struct __uintr_frame *frame, unsigned long long vector)
+void UIPC_UINTR_HANDLER_ATTRIBUTE
+uipc_uintr_handler(uipc_uintr_frame *frame, unsigned long long vector)
 {
     struct uipc_uintr_receiver *r = uipc_current;
     if (r != NULL)
@@ -184,10 +207,10 @@ static int kick_install(void)
 
 /* --- Instructions -------------------------------------------------------------------------- */
 
-void uipc_senduipi(uint64_t index) { _senduipi(index); }
-void uipc_stui(void) { _stui(); }
-void uipc_clui(void) { _clui(); }
-int uipc_testui(void) { return _testui() ? 1 : 0; }
+void uipc_senduipi(uint64_t index) { insn_senduipi(index); }
+void uipc_stui(void) { insn_stui(); }
+void uipc_clui(void) { insn_clui(); }
+int uipc_testui(void) { return insn_testui() ? 1 : 0; }
 
 /* --- Receiver state ------------------------------------------------------------------------ */
 
@@ -250,23 +273,23 @@ int uipc_uintr_register_handler(long nr, struct uipc_uintr_receiver *r, uint32_t
     r->tid = uipc_gettid();
     r->signo = signo;
     uipc_current = r; /* before the syscall: the handler may run as soon as it returns */
-    long ret = syscall(nr, (unsigned long)(uintptr_t)uipc_uintr_handler, (unsigned long)flags);
+    long ret = uintr_syscall(nr, (unsigned long)(uintptr_t)uipc_uintr_handler, (unsigned long)flags);
     if (ret < 0) {
         int err = errno;
         uipc_current = NULL;
         return -err;
     }
-    _stui();
+    insn_stui();
     return 0;
 }
 
 int uipc_uintr_unregister_handler(long nr, uint32_t flags)
 {
-    _clui();
-    long ret = syscall(nr, (unsigned long)flags);
+    insn_clui();
+    long ret = uintr_syscall(nr, (unsigned long)flags, 0UL); /* the simulator takes two arguments always */
     if (ret < 0) {
         int err = errno;
-        _stui();
+        insn_stui();
         return -err;
     }
     uipc_current = NULL;
@@ -275,17 +298,17 @@ int uipc_uintr_unregister_handler(long nr, uint32_t flags)
 
 int uipc_uintr_create_fd(long nr, uint64_t vector, uint32_t flags)
 {
-    return result(syscall(nr, (unsigned long)vector, (unsigned long)flags));
+    return result(uintr_syscall(nr, (unsigned long)vector, (unsigned long)flags));
 }
 
 int uipc_uintr_register_sender(long nr, int fd, uint32_t flags)
 {
-    return result(syscall(nr, (long)fd, (unsigned long)flags));
+    return result(uintr_syscall(nr, (long)fd, (unsigned long)flags));
 }
 
 int uipc_uintr_unregister_sender(long nr, int64_t fd_or_index, uint32_t flags)
 {
-    return result(syscall(nr, (long)fd_or_index, (unsigned long)flags));
+    return result(uintr_syscall(nr, (long)fd_or_index, (unsigned long)flags));
 }
 
 int uipc_uintr_wait(long nr, int timed_abi, uint64_t usec, uint32_t flags,
@@ -295,9 +318,15 @@ int uipc_uintr_wait(long nr, int timed_abi, uint64_t usec, uint32_t flags,
         return -EPERM; /* uintr_wait acts on the calling thread: only the owner may block */
     long a1 = timed_abi ? (long)usec : (long)flags;
     long a2 = timed_abi ? (long)flags : 0;
+#ifdef UIPC_UINTR_SIMULATE
+    struct timespec ts;
+    nr = uipc_sim_wait_prepare(nr, &a1, &a2, &ts); /* a real call a signal ends, or -errno */
+    if (nr < 0)
+        return (int)nr;
+#endif
     /* seq_cst store (xchg): pairs with uipc_uintr_interrupt's increment-then-load. */
     __atomic_store_n(&r->sleeping, 1, __ATOMIC_SEQ_CST);
-    _stui();
+    insn_stui();
     long ret = uipc_uintr_wait_window(nr, a1, a2, &r->pending, &r->generation, generation);
     __atomic_store_n(&r->sleeping, 0, __ATOMIC_RELEASE);
     return (int)ret;

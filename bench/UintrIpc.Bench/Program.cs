@@ -17,8 +17,8 @@ internal static class Program
         new WakeMode(),
         new LatencyMode(),
         new ThroughputMode(),
-        new DeathMode(),
         new AsyncMode(),
+        new DeathMode(),
     ];
 
     private static int Main(string[] args)

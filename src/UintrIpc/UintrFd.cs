@@ -87,7 +87,7 @@ public sealed class UintrFd : IDisposable
         get
         {
             ThrowIfDisposed();
-            return Kind == FdMessage.KindNative ? UintrMode.Native : UintrMode.Futex;
+            return Native.NativeUintrFd.IsNativeKind(Kind) ? UintrMode.Native : UintrMode.Futex;
         }
     }
 
@@ -117,11 +117,11 @@ public sealed class UintrFd : IDisposable
     /// <exception cref="UintrException">EBADF when it is not open; EOPNOTSUPP when it is not a uintr fd.</exception>
     public static UintrFd FromFileDescriptor(int fileDescriptor)
     {
-        if (fileDescriptor >= 0 && NativeFdInfo.IsKernelUintrFd(fileDescriptor))
+        if (fileDescriptor >= 0 && NativeFdInfo.IsNativeUintrFd(fileDescriptor))
         {
-            int nativeVector = NativeUintrFd.Validate(fileDescriptor, NativeFdInfo.Vector(fileDescriptor));
+            int nativeVector = NativeUintrFd.Validate(fileDescriptor, NativeFdInfo.Vector(fileDescriptor), NativeUintrFd.Kind);
             return new UintrFd(new SafeFileDescriptorHandle(fileDescriptor), nativeVector, receiverPid: 0, receiverId: 0,
-                receiver: null, receiverPidfd: null, FdMessage.KindNative);
+                receiver: null, receiverPidfd: null, NativeUintrFd.Kind);
         }
         var (vector, receiverPid, receiverId) = VectorPageFile.Validate(fileDescriptor);
         return new UintrFd(new SafeFileDescriptorHandle(fileDescriptor), vector, receiverPid, receiverId, receiver: null);

@@ -31,7 +31,7 @@ namespace UintrIpc;
 /// </remarks>
 public static class UintrFdPassing
 {
-    private static readonly ushort[] s_uintrKinds = [KindFutexPage, KindNative];
+    private static readonly ushort[] s_uintrKinds = [KindFutexPage, KindNative, KindNativeSimulated];
     private static readonly ushort[] s_plainKinds = [KindPlain];
 
     /// <summary>
@@ -128,15 +128,15 @@ public static class UintrFdPassing
         SafeFileDescriptorHandle handle = received.Handle;
         try
         {
-            if (received.Kind == KindNative)
+            if (NativeUintrFd.IsNativeKind(received.Kind))
             {
                 // A kernel uintr_fd has no page to carry the receiver's death: watch the socket's
                 // peer, when it is the receiver (docs/ABI.md section 10, "Who sent it").
                 using var socketFd = new HandleLease(socket.SafeHandle);
-                int vector = NativeUintrFd.Validate(handle.Fd, received.Vector);
+                int vector = NativeUintrFd.Validate(handle.Fd, received.Vector, received.Kind);
                 int peer = Shim.PeerPid(socketFd.Fd);
                 return new UintrFd(handle, vector, peer, receiverId: 0, receiver: null,
-                    PeerIdentity.ReceiverPidfd(socketFd.Fd, peer), KindNative);
+                    PeerIdentity.ReceiverPidfd(socketFd.Fd, peer), received.Kind);
             }
             // A vector page says itself when its receiver dies (the owner word): no pidfd needed.
             var (pageVector, receiverPid, receiverId) = VectorPageFile.Validate(handle.Fd);

@@ -18,9 +18,12 @@ public sealed class UintrReceiverOptions
     public UintrMode? Mode { get; set; }
 
     /// <summary>
-    /// How long <see cref="UintrReceiver.Wait(TimeSpan)"/> spins before it sleeps;
-    /// <see cref="TimeSpan.Zero"/> sleeps at once. Defaults to <see cref="DefaultSpinDuration"/>.
-    /// A process that may run on only one CPU never spins: the sender could not run meanwhile.
+    /// How long <see cref="UintrReceiver.Wait(TimeSpan)"/> and <see cref="UintrReceiver.WaitAsync"/>
+    /// spin before they sleep (WaitAsync spins inline, on the calling thread, before it hands the
+    /// receiver to the dispatcher); <see cref="TimeSpan.Zero"/> sleeps at once. Defaults to
+    /// <see cref="DefaultSpinDuration"/>. A process that may run on only one CPU never spins: the
+    /// sender could not run meanwhile. Many receivers that are each posted rarely (a server with
+    /// one per peer) are better off with zero: a spin there only keeps a pool thread busy.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public TimeSpan SpinDuration

@@ -49,7 +49,7 @@ public sealed class UintrSender : IDisposable
     public static UintrSender Register(UintrFd fd)
     {
         ArgumentNullException.ThrowIfNull(fd);
-        if (fd.Kind != Protocol.FdMessage.KindNative)
+        if (!NativeUintrFd.IsNativeKind(fd.Kind))
             return Uitt.Register(fd, static (index, upid, vector) => new UintrSender(index, upid, native: null, vector));
         SafeFileDescriptorHandle? pidfd = fd.ReceiverPidfd;
         if (pidfd is not null && ProcessWatcher.HasExited(pidfd))

@@ -68,17 +68,7 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath, IDispatchablePat
 
     public ulong Collect(ulong live) => ReceiverProtocol.Collect(_region.Slots, live);
 
-    public ulong Peek(ulong live)
-    {
-        ulong posted = 0;
-        for (ulong m = live; m != 0; m &= m - 1)
-        {
-            int vector = BitOperations.TrailingZeroCount(m);
-            if (Volatile.Read(ref _region.Page(vector).UpidOf(vector).Pir) != 0)
-                posted |= 1UL << vector;
-        }
-        return posted;
-    }
+    public ulong Peek(ulong live) => ReceiverProtocol.Peek(_region.Slots, live);
 
     public BlockResult Block(ulong live, uint generation, long timeoutNs, Func<bool> beforeSleep)
     {
@@ -110,7 +100,7 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath, IDispatchablePat
         for (ulong m = live; m != 0; m &= m - 1)
         {
             int vector = BitOperations.TrailingZeroCount(m);
-            words[count++] = (nint)Unsafe.AsPointer(ref _region.Page(vector).UpidOf(vector).Status);
+            words[count++] = (nint)Unsafe.AsPointer(ref ReceiverProtocol.UpidAt(_region.Slots, vector).Status);
         }
         return count;
     }
@@ -144,9 +134,7 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath, IDispatchablePat
     /// <summary>CLOSED before the owner word leaves the robust list: the page is never left looking alive.</summary>
     private static void ClosePage(OwnedPage control, int vector)
     {
-        Upid upid = new VectorPage(control.Address).UpidOf(vector);
-        Interlocked.Exchange(ref upid.Status, ClosedValue);
-        Shim.FutexWake((uint*)Unsafe.AsPointer(ref upid.Status), int.MaxValue, shared: true);
+        ReceiverProtocol.Close(new VectorPage(control.Address).UpidOf(vector));
         control.Dispose();
     }
 }

@@ -9,6 +9,11 @@ namespace UintrIpc.Diagnostics;
 /// OpenTelemetry, a <see cref="MeterListener"/>) collects. Names follow the OpenTelemetry
 /// conventions (dotted lower case, units in braces for counts of things).
 /// </summary>
+/// <remarks>
+/// A receiver's counters are summed from registration until its region is released (after
+/// Dispose, once no wait is inside), then folded into retired totals, so the counters never go
+/// down. A receiver dropped without Dispose keeps its small counter object registered.
+/// </remarks>
 internal static class UintrMetrics
 {
     public const string MeterName = "UintrIpc";

@@ -1,3 +1,5 @@
+using UintrIpc.Interop;
+
 namespace UintrIpc.Native;
 
 /// <summary>
@@ -7,14 +9,14 @@ namespace UintrIpc.Native;
 /// </summary>
 internal static class NativeFdInfo
 {
-    /// <summary>The name the RFC's <c>uintr_create_fd</c> gives its anonymous inode.</summary>
-    internal const string AnonInodeName = "anon_inode:[uintrfd]";
-
-    public static bool IsKernelUintrFd(int fd)
+    /// <summary>Whether <paramref name="fd"/> is a uintr_fd of this process's native kind (kernel, or simulated under the simulator).</summary>
+    public static bool IsNativeUintrFd(int fd)
     {
         try
         {
-            return new FileInfo($"/proc/self/fd/{fd}").LinkTarget == AnonInodeName;
+            return new FileInfo($"/proc/self/fd/{fd}").LinkTarget is { } target && (Shim.Simulated
+                ? target.StartsWith(NativeUintrFd.SimulatedLinkPrefix, StringComparison.Ordinal)
+                : NativeUintrFd.AnonInodeNames.Contains(target));
         }
         catch (IOException)
         {
@@ -22,9 +24,11 @@ internal static class NativeFdInfo
         }
     }
 
-    /// <summary>The vector the kernel reports for a uintr_fd; -1 when its fdinfo names none.</summary>
+    /// <summary>The vector the kernel (or the simulator) reports for a uintr_fd; -1 when it names none.</summary>
     public static int Vector(int fd)
     {
+        if (Shim.Simulated)
+            return Math.Max(Shim.SimFdVector(fd), -1);
         string text;
         try
         {

@@ -5,7 +5,7 @@ using UintrIpc.Protocol;
 
 namespace UintrIpc.Pipes;
 
-/// <summary>A ring travelling over a Unix socket: descriptor message kind 3 (docs/ABI.md section 10, docs/PIPE.md section 7).</summary>
+/// <summary>A ring travelling over a Unix socket: descriptor message kind 4 (docs/ABI.md section 10, docs/PIPE.md section 7).</summary>
 internal static class RingMessage
 {
     private static readonly ushort[] s_kinds = [FdMessage.KindPipeRing];

@@ -16,5 +16,6 @@ internal static class FdMessage
     internal const ushort KindPlain = 0;
     internal const ushort KindFutexPage = 1;
     internal const ushort KindNative = 2;
-    internal const ushort KindPipeRing = 3; // docs/PIPE.md section 7
+    internal const ushort KindNativeSimulated = 3;
+    internal const ushort KindPipeRing = 4; // docs/PIPE.md section 7
 }

@@ -86,12 +86,33 @@ internal static unsafe class ReceiverProtocol
         Shim.FutexWake(wakeWord, int.MaxValue, shared: false);
     }
 
+    /// <summary>The vectors of <paramref name="live"/> posted and not collected, left in place.</summary>
+    public static ulong Peek(byte* slots, ulong live)
+    {
+        ulong posted = 0;
+        for (ulong m = live; m != 0; m &= m - 1)
+        {
+            int vector = BitOperations.TrailingZeroCount(m);
+            if (Volatile.Read(ref Pir(slots, vector)) != 0)
+                posted |= 1UL << vector;
+        }
+        return posted;
+    }
+
+    /// <summary>Closing a vector (ABI section 5): CLOSED, final, and every sleeper on the word woken.</summary>
+    public static void Close(Upid upid)
+    {
+        Interlocked.Exchange(ref upid.Status, ClosedValue);
+        Shim.FutexWake((uint*)Unsafe.AsPointer(ref upid.Status), int.MaxValue, shared: true);
+    }
+
     /// <summary>From one slot's pir to the next one's: a page, plus the UPID's move by a cache line.</summary>
     private const int SlotStride = PageSize + CacheLineSize;
 
-    private static byte* Upid(byte* slots, int vector) => slots + (vector * PageSize) + UpidOffset(vector);
+    /// <summary>Vector <paramref name="vector"/>'s UPID in the region whose slot 0 is <paramref name="slots"/>.</summary>
+    internal static Upid UpidAt(byte* slots, int vector) => new VectorPage(slots + (vector * PageSize)).UpidOf(vector);
 
-    private static ref uint Status(byte* slots, int vector) => ref *(uint*)(Upid(slots, vector) + StatusOffset);
+    private static ref uint Status(byte* slots, int vector) => ref UpidAt(slots, vector).Status;
 
-    private static ref ulong Pir(byte* slots, int vector) => ref *(ulong*)(Upid(slots, vector) + PirOffset);
+    private static ref ulong Pir(byte* slots, int vector) => ref UpidAt(slots, vector).Pir;
 }

@@ -42,8 +42,6 @@ internal sealed unsafe class VectorRegion : IDisposable
     /// <summary>The futex_waitv array: 64 pages and the wake word, within <see cref="Shim.FutexWaitvMax"/>.</summary>
     public Shim.FutexWaiter* Waiters => (Shim.FutexWaiter*)(ControlPage + WaitersOffset);
 
-    public VectorPage Page(int vector) => new(Slots + (vector * PageSize));
-
     public void MapVector(int vector, SafeFileDescriptorHandle fd) =>
         Errno.Check(Shim.MapSharedFixed(Slots + (vector * PageSize), fd, PageSize), "mmap (vector page)");
 

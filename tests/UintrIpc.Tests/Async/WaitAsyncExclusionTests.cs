@@ -77,3 +77,24 @@ public sealed class WaitAsyncExclusionTests
         AsyncWait.DispatcherEmpty();
     }
 }
+
+/// <summary>A native-path receiver belongs to its registering thread: WaitAsync is refused with EOPNOTSUPP, and Wait still works.</summary>
+[Trait("Category", "HardwareOnly")]
+public sealed class NativeWaitAsyncTests
+{
+    [Native.HardwareOnlyFact]
+    public void WaitAsync_on_a_native_receiver_is_EOPNOTSUPP_and_leaves_it_usable()
+    {
+        var worker = new TestThread<bool>(() =>
+        {
+            using var receiver = UintrReceiver.Register(_ => { }, new UintrReceiverOptions { Mode = UintrMode.Native });
+            using UintrFd fd = receiver.CreateFd(1);
+            var refused = Assert.Throws<UintrException>(() => receiver.WaitAsync(TimeSpan.Zero));
+            Assert.Equal(95, refused.Errno);
+            using var sender = UintrSender.Register(fd);
+            sender.Send();
+            return receiver.Wait(Until.Hang);
+        });
+        Assert.True(worker.Result());
+    }
+}

@@ -1,3 +1,4 @@
+using UintrIpc.Detection;
 using UintrIpc.Native;
 using static UintrIpc.Tests.Native.NativeFacts;
 

@@ -1,3 +1,4 @@
+using UintrIpc.Detection;
 using UintrIpc.Native;
 
 namespace UintrIpc.Tests.Native;

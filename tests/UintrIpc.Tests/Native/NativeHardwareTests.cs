@@ -81,7 +81,7 @@ public sealed class NativeHardwareTests
         using var path = new NativeReceiverPath();
         using SafeFileDescriptorHandle fd = path.OpenVector(Vector);
         long start = Stopwatch.GetTimestamp();
-        BlockResult result = path.Block(Bit, path.Generation, 20_000_000, () => false);
+        BlockResult result = path.Block(Bit, path.Generation, 20_000_000, Sleep);
         Assert.Equal(0UL, result.Posted);
         Assert.True(result.TimedOut);
         Assert.True(Stopwatch.GetElapsedTime(start) >= TimeSpan.FromMilliseconds(19));
@@ -101,7 +101,7 @@ public sealed class NativeHardwareTests
         poster.Start();
         BlockResult result = default;
         for (int i = 0; i < 100 && result.Posted == 0; i++)
-            result = path.Block(Bit, path.Generation, 5_000_000_000, () => false);
+            result = path.Block(Bit, path.Generation, 5_000_000_000, Sleep);
         poster.Join();
         Assert.Equal(Bit, result.Posted);
         Assert.False(result.TimedOut);
@@ -119,7 +119,7 @@ public sealed class NativeHardwareTests
         });
         interrupter.Start();
         long start = Stopwatch.GetTimestamp();
-        BlockResult result = path.Block(Bit, generation, -1, () => false);
+        BlockResult result = path.Block(Bit, generation, -1, Sleep);
         interrupter.Join();
         Assert.Equal(0UL, result.Posted);
         Assert.False(result.TimedOut);
@@ -132,7 +132,7 @@ public sealed class NativeHardwareTests
         using var path = new NativeReceiverPath();
         uint generation = path.Generation;
         path.Interrupt();
-        BlockResult result = path.Block(Bit, generation, -1, () => false);
+        BlockResult result = path.Block(Bit, generation, -1, Sleep);
         Assert.False(result.Slept);
     });
 
@@ -144,7 +144,7 @@ public sealed class NativeHardwareTests
         var other = new Thread(() =>
         {
             open = Record.Exception(() => path.OpenVector(Vector));
-            block = Record.Exception(() => path.Block(Bit, path.Generation, 0, () => false));
+            block = Record.Exception(() => path.Block(Bit, path.Generation, 0, Sleep));
         });
         other.Start();
         other.Join();
@@ -181,6 +181,9 @@ public sealed class NativeHardwareTests
         sender.Dispose();
         Assert.Throws<ObjectDisposedException>(sender.Post);
     });
+
+    /// <summary>The receiver's consent to sleep: Block sleeps only when it returns true (false means cancelled or disposed).</summary>
+    private static readonly Func<bool> Sleep = () => true;
 
     private static bool SpinUntil(Func<bool> condition)
     {

@@ -1,3 +1,5 @@
+using UintrIpc.Delivery;
+using UintrIpc.Detection;
 using UintrIpc.Interop;
 using UintrIpc.Native;
 using Xunit.Abstractions;

@@ -57,7 +57,7 @@ public class PipeCrossProcessTests(ITestOutputHelper output)
         {
             using var receiver = UintrReceiver.Register(_ => { });
             using UintrFd fd = receiver.CreateFd(0);
-            first.SendUintrFd(fd); // a uintr fd (kind 1) where a ring (kind 3) is expected
+            first.SendUintrFd(fd); // a uintr fd (kind 1) where a ring (kind 4) is expected
             var e = await Assert.ThrowsAsync<UintrException>(async () => await Bounded(second.AcceptUintrPipeAsync(), "accept"));
             Assert.Equal(71, e.Errno);
         }

@@ -78,7 +78,7 @@ public sealed class UintrFdHandleTests
         int eventFd = Sys.EventFd(); // anon_inode:[eventfd]
         try
         {
-            Assert.False(NativeFdInfo.IsKernelUintrFd(eventFd));
+            Assert.False(NativeFdInfo.IsNativeUintrFd(eventFd));
             Assert.Equal(95, Assert.Throws<UintrException>(() => UintrFd.FromFileDescriptor(eventFd)).Errno);
         }
         finally

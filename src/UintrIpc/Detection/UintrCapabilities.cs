@@ -1,4 +1,5 @@
 using System.Text;
+using UintrIpc.Detection;
 using UintrIpc.Interop;
 using UintrIpc.Native;
 
@@ -28,7 +29,7 @@ public sealed class UintrCapabilities
     private readonly string? _tableProblem;
 
     internal UintrCapabilities(PlatformFacts facts, bool cpu, bool kernel, UintrSyscallTable? table, string? tableSource,
-        string? tableProblem, bool tableMalformed, UintrMode? modeOverride, string? modeError)
+        string? tableProblem, bool tableMalformed, UintrMode? modeOverride, string? modeError, bool simulated = false)
     {
         _facts = facts;
         _tableSource = tableSource;
@@ -39,7 +40,8 @@ public sealed class UintrCapabilities
         SyscallTableMalformed = tableMalformed;
         ModeOverride = modeOverride;
         ModeError = modeError;
-        NativeAvailable = facts.IsX64 && cpu && kernel && table is not null;
+        Simulated = simulated;
+        NativeAvailable = facts.IsX64 && (simulated || (cpu && kernel)) && table is not null;
         AutomaticMode = ModeOverride == UintrMode.Futex || !NativeAvailable ? UintrMode.Futex : UintrMode.Native;
         Reason = DescribeReason();
     }
@@ -63,8 +65,22 @@ public sealed class UintrCapabilities
     /// </summary>
     public UintrSyscallTable? SyscallTable { get; }
 
-    /// <summary>Whether the native path can run: CPU, kernel and syscall table are all there.</summary>
+    /// <summary>
+    /// Whether the native path can run: CPU, kernel and syscall table are all there, or the
+    /// simulator is selected (<see cref="Simulated"/>).
+    /// </summary>
     public bool NativeAvailable { get; }
+
+    /// <summary>
+    /// Whether <c>UINTR_IPC_SIMULATE=1</c> selected the UINTR simulator: the native path then runs
+    /// the same code over a software model of the instructions and the uintr system calls
+    /// (<c>libuintripc_sim.so</c>, docs/NATIVE.md), on any x86-64 Linux machine. It is never
+    /// selected automatically, and its timings say nothing about real User Interrupts.
+    /// </summary>
+    public bool Simulated { get; }
+
+    /// <summary>The environment variable that selects the simulator: <c>UINTR_IPC_SIMULATE</c> (<c>1</c> or <c>0</c>).</summary>
+    public const string SimulateVariable = Shim.SimulateVariable;
 
     /// <summary>
     /// The path a receiver gets when neither its options nor <c>UINTR_IPC_MODE</c> name one:
@@ -133,7 +149,8 @@ public sealed class UintrCapabilities
         report.AppendLine($"  kernel UINTR:   {(KernelSupportsUintr ? "yes" : "no")} ('uintr' {(_facts.CpuInfoFlags is null ? "unknown: /proc/cpuinfo unreadable" : KernelSupportsUintr ? "in" : "not in")} /proc/cpuinfo flags; kernel {_facts.KernelRelease ?? "unknown"})");
         report.AppendLine($"  syscall table:  {(SyscallTable is { } table ? $"{table} ({_tableSource})" : $"none ({_tableProblem})")}");
         report.AppendLine($"  {ModeVariable}: {(_facts.ModeVariable is { } mode ? $"'{mode}'" : "unset")}{(ModeError is null ? "" : " (invalid)")}");
-        report.AppendLine($"  native path:    {(NativeAvailable ? "available" : "not available")}");
+        report.AppendLine($"  simulator:      {(Simulated ? $"yes ({SimulateVariable}=1: libuintripc_sim.so, a software model of UINTR)" : $"no ({SimulateVariable} {(_facts.SimulateVariable is { } simulate ? $"is '{simulate}'" : "is unset")})")}");
+        report.AppendLine($"  native path:    {(!NativeAvailable ? "not available" : Simulated ? "available (simulated)" : "available")}");
         report.AppendLine($"  automatic mode: {AutomaticMode}");
         report.Append($"  reason:         {Reason}");
         return report.ToString();
@@ -142,7 +159,13 @@ public sealed class UintrCapabilities
     private string DescribeReason()
     {
         var reason = new StringBuilder();
-        if (NativeAvailable)
+        if (NativeAvailable && Simulated)
+        {
+            reason.Append(AutomaticMode == UintrMode.Native
+                ? $"Native (simulated) path: {SimulateVariable}=1 runs the native path on the UINTR simulator, a software model of the instructions and of the uintr system calls {SyscallTable} ({_tableSource}); not hardware, and its timings are not UINTR's."
+                : $"Futex path: {ModeVariable}=futex, although the native (simulated) path is available ({SimulateVariable}=1).");
+        }
+        else if (NativeAvailable)
         {
             reason.Append(AutomaticMode == UintrMode.Native
                 ? $"Native path: the CPU reports UINTR, the kernel advertises it ('uintr' in /proc/cpuinfo) and the uintr system calls are {SyscallTable} ({_tableSource})."
@@ -162,6 +185,8 @@ public sealed class UintrCapabilities
     /// <summary>What the native path lacks here, as a phrase: "CPU support (...), kernel support (...)".</summary>
     private string DescribeMissing()
     {
+        if (Simulated)
+            return $"a syscall table the simulator implements ({_tableProblem})";
         if (!_facts.IsX64)
             return $"an x86-64 process (this one is {RuntimeInformation.ProcessArchitecture}; UINTR is an x86-64 feature)";
         var missing = new List<string>();

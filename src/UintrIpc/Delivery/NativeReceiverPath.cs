@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using UintrIpc.Delivery;
+using UintrIpc.Detection;
 using UintrIpc.Interop;
+using UintrIpc.Native;
 using UintrIpc.Protocol;
 
-namespace UintrIpc.Native;
+namespace UintrIpc.Delivery;
 
 /// <summary>
 /// The native delivery path: the kernel's <c>uintr_register_handler</c>, <c>uintr_create_fd</c>
@@ -88,8 +89,8 @@ internal sealed class NativeReceiverPath : IReceiverPath
 
     public UintrMode Mode => UintrMode.Native;
 
-    /// <summary>Kind 2, a kernel <c>uintr_fd</c>, on the wire (docs/ABI.md section 10).</summary>
-    public ushort DescriptorKind => FdMessage.KindNative;
+    /// <summary>Kind 2, a kernel <c>uintr_fd</c>, on the wire, or 3 under the simulator (docs/ABI.md section 10).</summary>
+    public ushort DescriptorKind => NativeUintrFd.Kind;
 
     /// <summary>The managed id of the owner thread, the only one that may open vectors and block.</summary>
     public int OwnerThreadId => _ownerThreadId;

@@ -1,6 +1,7 @@
 using System.Globalization;
+using UintrIpc.Interop;
 
-namespace UintrIpc.Native;
+namespace UintrIpc.Detection;
 
 /// <summary>
 /// Decides, from <see cref="PlatformFacts"/> alone, whether the native path may run. It never
@@ -19,12 +20,17 @@ internal static class UintrDetection
         bool cpu = facts.IsX64 && facts.CpuUintrBit;
         bool kernel = facts.IsX64 && facts.CpuInfoHasUintr;
         Version? kernelVersion = ParseKernelVersion(facts.KernelRelease);
+        bool simulated = facts.IsX64 && Shim.IsSimulationRequested(facts.SimulateVariable);
 
         UintrSyscallTable? table = null;
         string? tableSource = null;
         string? tableProblem = null;
         bool tableMalformed = false;
-        if (!string.IsNullOrWhiteSpace(facts.SyscallsVariable))
+        if (simulated)
+        {
+            (table, tableSource, tableProblem, tableMalformed) = SimulatorTable(facts.SyscallsVariable);
+        }
+        else if (!string.IsNullOrWhiteSpace(facts.SyscallsVariable))
         {
             if (UintrSyscallTable.TryParse(facts.SyscallsVariable, out table, out string? error))
                 tableSource = $"{UintrSyscallTable.EnvironmentVariable}={facts.SyscallsVariable.Trim()}";
@@ -54,7 +60,29 @@ internal static class UintrDetection
         }
 
         var (modeOverride, modeError) = ParseMode(facts.ModeVariable);
-        return new UintrCapabilities(facts, cpu, kernel, table, tableSource, tableProblem, tableMalformed, modeOverride, modeError);
+        if (!Shim.IsValidSimulateValue(facts.SimulateVariable))
+        {
+            string simulateError = $"{Shim.SimulateVariable}='{facts.SimulateVariable!.Trim()}' is invalid: expected 1 (simulate) or 0";
+            modeError = modeError is null ? simulateError : $"{modeError}; {simulateError}";
+        }
+        return new UintrCapabilities(facts, cpu, kernel, table, tableSource, tableProblem, tableMalformed, modeOverride, modeError, simulated);
+    }
+
+    /// <summary>
+    /// The simulator implements the uintr system calls at the numbers of the two known trees and
+    /// nowhere else: RFC v1 unless <c>UINTR_IPC_SYSCALLS</c> names the later tree.
+    /// </summary>
+    private static (UintrSyscallTable? Table, string? Source, string? Problem, bool Malformed) SimulatorTable(string? variable)
+    {
+        if (string.IsNullOrWhiteSpace(variable))
+            return (UintrSyscallTable.RfcV1, $"the simulator's default; {UintrSyscallTable.EnvironmentVariable}=uintr-next selects the later tree", null, false);
+        if (!UintrSyscallTable.TryParse(variable, out UintrSyscallTable? table, out string? error))
+            return (null, null, error, true);
+        if (table != UintrSyscallTable.RfcV1 && table != UintrSyscallTable.UintrNext)
+        {
+            return (null, null, $"{UintrSyscallTable.EnvironmentVariable}={variable.Trim()}, but the UINTR simulator implements only the rfc-v1 (449-454) and uintr-next (471-476) tables", false);
+        }
+        return (table, $"{UintrSyscallTable.EnvironmentVariable}={variable.Trim()}, simulated", null, false);
     }
 
     /// <summary>

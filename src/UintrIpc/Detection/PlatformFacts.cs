@@ -1,6 +1,6 @@
 using UintrIpc.Interop;
 
-namespace UintrIpc.Native;
+namespace UintrIpc.Detection;
 
 /// <summary>
 /// Everything detection looks at, read once from the machine (<see cref="Read"/>) or made up by
@@ -12,13 +12,15 @@ namespace UintrIpc.Native;
 /// <param name="KernelRelease">The kernel release (<c>uname -r</c>); <see langword="null"/> when unreadable.</param>
 /// <param name="SyscallsVariable">The value of <c>UINTR_IPC_SYSCALLS</c>, or <see langword="null"/>.</param>
 /// <param name="ModeVariable">The value of <c>UINTR_IPC_MODE</c>, or <see langword="null"/>.</param>
+/// <param name="SimulateVariable">The value of <c>UINTR_IPC_SIMULATE</c>, or <see langword="null"/>.</param>
 internal sealed record PlatformFacts(
     bool IsX64,
     uint? CpuidLeaf7Edx,
     string? CpuInfoFlags,
     string? KernelRelease,
     string? SyscallsVariable,
-    string? ModeVariable)
+    string? ModeVariable,
+    string? SimulateVariable = null)
 {
     /// <summary>CPUID.(EAX=07H, ECX=0):EDX[bit 5] — UINTR (Intel SDM, vol. 2A, CPUID).</summary>
     internal const int UintrEdxBit = 5;
@@ -44,7 +46,8 @@ internal sealed record PlatformFacts(
             ReadCpuInfoFlags(),
             ReadFirstLine("/proc/sys/kernel/osrelease"),
             Environment.GetEnvironmentVariable(UintrSyscallTable.EnvironmentVariable),
-            Environment.GetEnvironmentVariable(UintrCapabilities.ModeVariable));
+            Environment.GetEnvironmentVariable(UintrCapabilities.ModeVariable),
+            Environment.GetEnvironmentVariable(Shim.SimulateVariable));
     }
 
     private static unsafe uint? ReadCpuidLeaf7Edx()

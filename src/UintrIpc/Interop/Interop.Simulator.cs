@@ -1,0 +1,72 @@
+using System.Reflection;
+
+namespace UintrIpc.Interop;
+
+/// <summary>
+/// Which build of the shim this process calls: <c>libuintripc.so</c>, or <c>libuintripc_sim.so</c>
+/// when <c>UINTR_IPC_SIMULATE=1</c> (docs/NATIVE.md, "The simulator"). The simulator build is the
+/// same shim with the UINTR instructions and uintr system calls of a software model, so every
+/// declaration stays the same and only the library behind <see cref="Library"/> changes. This is
+/// the one place that chooses; nothing above Interop knows which library answers.
+/// </summary>
+internal static unsafe partial class Shim
+{
+    /// <summary>The environment variable that selects the simulator: <c>UINTR_IPC_SIMULATE</c>.</summary>
+    internal const string SimulateVariable = "UINTR_IPC_SIMULATE";
+
+    private const string SimulatorFile = "libuintripc_sim.so";
+
+    /// <summary>Whether this process loaded the simulator build (decided once, before the first call).</summary>
+    internal static readonly bool Simulated = IsSimulationRequested(Environment.GetEnvironmentVariable(SimulateVariable));
+
+    // Runs before any member of Shim is used, so before the runtime first resolves Library.
+    static Shim()
+    {
+        if (Simulated)
+            NativeLibrary.SetDllImportResolver(typeof(Shim).Assembly, ResolveSimulator);
+    }
+
+    /// <summary><c>1</c> or <c>true</c> selects the simulator; unset, empty, <c>0</c> or <c>false</c> do not.</summary>
+    internal static bool IsSimulationRequested(string? value) =>
+        (value ?? "").Trim().ToLowerInvariant() is "1" or "true";
+
+    /// <summary>Whether a value of <c>UINTR_IPC_SIMULATE</c> is one of those <see cref="IsSimulationRequested"/> knows.</summary>
+    internal static bool IsValidSimulateValue(string? value) =>
+        (value ?? "").Trim().ToLowerInvariant() is "" or "0" or "false" or "1" or "true";
+
+    private static nint ResolveSimulator(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (name != Library)
+            return 0;
+        string path = Path.Combine(AppContext.BaseDirectory, SimulatorFile);
+        if (!File.Exists(path))
+            path = Path.Combine(Path.GetDirectoryName(assembly.Location) ?? "", SimulatorFile);
+        return NativeLibrary.Load(path);
+    }
+
+    /// <summary>
+    /// Simulator only: arms the calling (owner) thread so that its next <c>uintr_wait</c>
+    /// single-steps and, at instruction <paramref name="step"/> or at the blocking syscall,
+    /// posts vector <paramref name="what"/> to itself as SENDUIPI does (-1: interrupts it instead).
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "uipc_sim_arm_injection")]
+    internal static partial int SimArmInjection(int step, int what);
+
+    /// <summary>
+    /// Simulator only: the outcome of the last armed injection (bit 31: it happened; bits 0–15:
+    /// its step; bit 16: inside the wait window; bit 17: at the syscall instruction), and disarms.
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "uipc_sim_injection_result")]
+    internal static partial int SimInjectionResult();
+
+    /// <summary>Simulator only: the vector of a simulated uintr_fd (a real one's is in its fdinfo), or -errno.</summary>
+    [LibraryImport(Library, EntryPoint = "uipc_sim_fd_vector")]
+    internal static partial int SimFdVector(int fd);
+
+    /// <summary>
+    /// Simulator only: notifications sent, notifications processed, handler calls, handler calls
+    /// that moved a thread out of the wait window, notifications that found PIR empty.
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "uipc_sim_counters")]
+    internal static partial void SimCounters(ulong* counters);
+}

@@ -2,7 +2,7 @@ namespace UintrIpc.Pipes;
 
 /// <summary>
 /// Whether the peer process is known to be dead, and who to wake when it dies (docs/PIPE.md
-/// section 9). Set by the peer's pidfd (socket-connected pipes) or by a send that found it gone.
+/// section 9). Set by the watcher of the peer's owner words, or by a send that found it gone.
 /// </summary>
 internal sealed class PeerLiveness
 {

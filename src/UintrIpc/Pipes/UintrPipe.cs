@@ -26,12 +26,11 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
     private readonly Doorbell.Remote _peerSpace;
     private readonly UintrPipeReader _reader;
     private readonly UintrPipeWriter _writer;
-    private readonly IDisposable? _deathWatch;
     private readonly OwnedEnd? _owned;
     private int _disposed;
 
     private UintrPipe(Ring inputRing, Ring outputRing, Doorbell inputBell, Doorbell outputBell,
-        UintrSender peerData, UintrSender peerSpace, PeerLiveness peer, SafeFileDescriptorHandle? peerPidfd, OwnedEnd? owned)
+        UintrSender peerData, UintrSender peerSpace, PeerLiveness peer, OwnedEnd? owned)
     {
         _owned = owned;
         _inputRing = inputRing;
@@ -47,8 +46,6 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
             inputBell.Interrupt();
             outputBell.Interrupt();
         });
-        if (peerPidfd is not null)
-            _deathWatch = Peers.ProcessWatcher.Watch(peerPidfd, peer.MarkDead);
         owned?.WatchPeer(inputRing, outputRing, peer);
     }
 
@@ -87,8 +84,8 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
         SafeFileDescriptorHandle secondToFirst = cleanup.Add(RingFile.Create(size));
         var first = Assemble(cleanup, inputRing: secondToFirst, outputRing: firstToSecond, size, spin);
         var second = Assemble(cleanup, inputRing: firstToSecond, outputRing: secondToFirst, size, spin);
-        first.Connect(cleanup, second.InputFd, second.OutputFd, peerPidfd: null);
-        second.Connect(cleanup, first.InputFd, first.OutputFd, peerPidfd: null);
+        first.Connect(cleanup, second.InputFd, second.OutputFd);
+        second.Connect(cleanup, first.InputFd, first.OutputFd);
         var pair = (first.Build(), second.Build());
         cleanup.Keep();
         return pair;
@@ -107,7 +104,6 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
         _writer.Close();
         _reader.Close();
         _owned?.Dispose(); // after the final states are in the rings (PIPE.md section 9)
-        _deathWatch?.Dispose();
         _peerData.Dispose();
         _peerSpace.Dispose();
         _inputBell.Dispose();
@@ -129,7 +125,6 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
     {
         private UintrSender? _peerData;
         private UintrSender? _peerSpace;
-        private SafeFileDescriptorHandle? _peerPidfd;
         private OwnedEnd? _owned;
 
         public UintrFd InputFd => inputBell.Fd;
@@ -137,11 +132,10 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
         public UintrFd OutputFd => outputBell.Fd;
 
         /// <summary>Registers senders of the peer's doorbells: its input's data vector, its output's space vector.</summary>
-        public void Connect(Cleanup cleanup, UintrFd peerInputData, UintrFd peerOutputSpace, SafeFileDescriptorHandle? peerPidfd)
+        public void Connect(Cleanup cleanup, UintrFd peerInputData, UintrFd peerOutputSpace)
         {
             _peerData = cleanup.Add(UintrSender.Register(peerInputData));
             _peerSpace = cleanup.Add(UintrSender.Register(peerOutputSpace));
-            _peerPidfd = peerPidfd;
         }
 
         /// <summary>
@@ -155,7 +149,7 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
                 Liveness.RobustKeeper.Claim(outputRing, RingDescriptor.ProducerOwnerOffset)));
 
         public UintrPipe Build() => new(input, output, inputBell, outputBell,
-            _peerData ?? throw new InvalidOperationException("Not connected."), _peerSpace!, new PeerLiveness(), _peerPidfd, _owned);
+            _peerData ?? throw new InvalidOperationException("Not connected."), _peerSpace!, new PeerLiveness(), _owned);
     }
 
     /// <summary>This end's two owner words, and the watches on the peer's two.</summary>

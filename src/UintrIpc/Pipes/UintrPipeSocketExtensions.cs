@@ -11,7 +11,7 @@ namespace UintrIpc;
 /// </summary>
 /// <remarks>
 /// The rings and doorbells travel as descriptor messages; after the call the socket is free
-/// for other use, and the pipe learns of the peer's death from the socket's peer pidfd.
+/// for other use: the pipe learns of the peer's death from the rings' owner words.
 /// Failures: the <see cref="UintrException"/>s of descriptor passing (<see cref="UintrFdPassing"/>),
 /// EPROTO for a ring that is not a valid fresh ring, every descriptor that arrived closed.
 /// </remarks>
@@ -68,9 +68,8 @@ public static class UintrPipeSocketExtensions
 
     private static UintrPipe Finish(UintrPipe.Cleanup cleanup, UintrPipe.Parts parts, UintrFd peerData, UintrFd peerSpace)
     {
-        // The peer's pidfd came with its descriptors (the socket's peer credentials): the pipe
-        // watches it so that a waiting end learns of the death.
-        parts.Connect(cleanup, peerData, peerSpace, peerData.ReceiverPidfd);
+        // The peer's death is in the rings' owner words (and in its doorbells' pages).
+        parts.Connect(cleanup, peerData, peerSpace);
         UintrPipe pipe = parts.Build();
         cleanup.Keep();
         return pipe;

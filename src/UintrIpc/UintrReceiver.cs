@@ -306,10 +306,7 @@ public sealed partial class UintrReceiver : IDisposable
                     if (Deliver() > 0)
                         return true;
                 }
-                if (X86Base.IsSupported)
-                    X86Base.Pause();
-                else
-                    Thread.SpinWait(1);
+                CpuPause.Once();
             }
         }
     }

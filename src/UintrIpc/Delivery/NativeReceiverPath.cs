@@ -8,7 +8,7 @@ namespace UintrIpc.Delivery;
 
 /// <summary>
 /// The native delivery path: the kernel's <c>uintr_register_handler</c>, <c>uintr_create_fd</c>
-/// and <c>uintr_wait</c>, with the C handler of native/uintr_native.c recording vectors.
+/// and <c>uintr_wait</c>, with the C handler of shim/uintr_native.c recording vectors.
 /// </summary>
 /// <remarks>
 /// <para><b>Hardware-only: runs only on UINTR CPUs with the uintr kernel.</b> The constructor
@@ -165,7 +165,7 @@ internal sealed class NativeReceiverPath : IReceiverPath
     /// </summary>
     /// <remarks>
     /// The last check of the pending word and the generation and the syscall instruction form a
-    /// window that the handler and the wake-up signal both skip (native/uintr_native.c), so a
+    /// window that the handler and the wake-up signal both skip (shim/uintr_native.c), so a
     /// vector recorded or an Interrupt made just before the syscall never leaves the thread
     /// asleep. RFC v1's <c>uintr_wait(flags)</c> has no timeout: a POSIX timer aimed at the owner
     /// thread sends the wake-up signal at the deadline. The later tree's <c>uintr_wait(usec,

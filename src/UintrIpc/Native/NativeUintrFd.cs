@@ -13,7 +13,7 @@ internal static class NativeUintrFd
     /// <summary>The names the RFC's <c>uintr_create_fd</c> and the later tree's <c>uintr_vector_fd</c> give their anonymous inodes.</summary>
     internal static readonly string[] AnonInodeNames = ["anon_inode:[uintrfd]", "anon_inode:[uvecfd]"];
 
-    /// <summary>What /proc/self/fd shows for a simulated uintr_fd (native/uintr_sim.c names its memfd).</summary>
+    /// <summary>What /proc/self/fd shows for a simulated uintr_fd (shim/uintr_sim.c names its memfd).</summary>
     internal const string SimulatedLinkPrefix = "/memfd:uintr_fd (simulated)";
 
     /// <summary>The kind this process's native receivers put on the wire.</summary>

@@ -150,7 +150,7 @@ internal sealed class UintrPipeReader : PipeReader
             if (Volatile.Read(ref _ring.Tail) != tail || Volatile.Read(ref _ring.ProducerState) != StateOpen
                 || Volatile.Read(ref _cancelPending) != 0 || _peer.IsDead || _disposed)
                 return true;
-            Thread.SpinWait(1);
+            CpuPause.Once();
             if ((spins & 15) == 0 && Stopwatch.GetTimestamp() >= end)
                 return false;
         }

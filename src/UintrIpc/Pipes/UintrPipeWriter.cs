@@ -310,7 +310,7 @@ internal sealed class UintrPipeWriter : PipeWriter
             if (Volatile.Read(ref _ring.Head) != head || Volatile.Read(ref _ring.ConsumerState) != 0
                 || Volatile.Read(ref _cancelPending) != 0 || _peer.IsDead || _disposed)
                 return true;
-            Thread.SpinWait(1);
+            CpuPause.Once();
             if ((spins & 15) == 0 && Stopwatch.GetTimestamp() >= end)
                 return false;
         }

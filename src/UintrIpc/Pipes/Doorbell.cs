@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using UintrIpc.Interop;
 
 namespace UintrIpc.Pipes;
@@ -16,7 +17,8 @@ internal sealed class Doorbell : IDisposable
         _receiver = receiver;
         Fd = fd;
         // Spinning waits for a peer running on another CPU; with one CPU it only delays it.
-        SpinTicks = Environment.ProcessorCount > 1 ? (long)(spinDuration.TotalSeconds * System.Diagnostics.Stopwatch.Frequency) : 0;
+        _baseSpinTicks = Environment.ProcessorCount > 1 ? (long)(spinDuration.TotalSeconds * Stopwatch.Frequency) : 0;
+        _spinTicks = _baseSpinTicks;
     }
 
     /// <summary>
@@ -25,7 +27,20 @@ internal sealed class Doorbell : IDisposable
     /// peer's position is seen one cache-line transfer earlier, and the peer's posts coalesce
     /// into one pending bit that its sends find set (a load, no read-modify-write).
     /// </summary>
-    public long SpinTicks { get; }
+    /// <remarks>
+    /// It starts at <see cref="UintrPipeOptions.SpinDuration"/> and adapts: doubled (up to
+    /// <see cref="MaxSpinFactor"/> times) after a sleep that ended sooner than the spin before it,
+    /// halved back after a sleep four times as long. A streaming pair otherwise can settle into an
+    /// oscillation where each side's spin gives up just before the other side frees space or
+    /// publishes (it is draining a large read), so every turn pays a sleep and a dispatcher
+    /// wake-up: 64 KiB messages through a 1 MiB ring ran at 2.5 GB/s in that mode and 10 GB/s
+    /// in step. An idle end's sleeps are long, so its spin returns to the configured one.
+    /// </remarks>
+    public long SpinTicks => Volatile.Read(ref _spinTicks);
+
+    private const int MaxSpinFactor = 16;
+    private readonly long _baseSpinTicks;
+    private long _spinTicks;
 
     /// <summary>The descriptor the peer posts this doorbell with.</summary>
     public UintrFd Fd { get; }
@@ -70,7 +85,9 @@ internal sealed class Doorbell : IDisposable
             : default;
         try
         {
+            long asleepSince = Stopwatch.GetTimestamp();
             await _receiver.WaitAsync(Timeout.InfiniteTimeSpan, interrupt.Token).ConfigureAwait(false);
+            Adapt(Stopwatch.GetTimestamp() - asleepSince);
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
@@ -87,6 +104,16 @@ internal sealed class Doorbell : IDisposable
     {
         Fd.Dispose();
         _receiver.Dispose();
+    }
+
+    /// <summary>Doubles the spin after a sleep shorter than it, halves it after one four times as long (see <see cref="SpinTicks"/>).</summary>
+    private void Adapt(long sleptTicks)
+    {
+        long spin = _spinTicks;
+        if (sleptTicks < spin)
+            Volatile.Write(ref _spinTicks, Math.Min(spin * 2, _baseSpinTicks * MaxSpinFactor));
+        else if (sleptTicks > 4 * spin)
+            Volatile.Write(ref _spinTicks, Math.Max(spin / 2, _baseSpinTicks));
     }
 
     // An old source may still be cancelled by a racing Interrupt: harmless, so it is not disposed.

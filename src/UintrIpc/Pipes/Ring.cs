@@ -16,8 +16,8 @@ internal sealed unsafe class Ring : IDisposable
     private Ring(SafeMappingHandle mapping, int size)
     {
         _mapping = mapping;
-        _header = mapping.Address;
-        Data = mapping.Address + HeaderSize;
+        _header = mapping.Address + GuardSize;
+        Data = _header + HeaderSize;
         Size = size;
         Memory = new RingMemory(Data, size);
     }
@@ -42,9 +42,29 @@ internal sealed unsafe class Ring : IDisposable
     /// <summary>The header page, for tests that play a hostile peer.</summary>
     internal byte* Header => _header;
 
-    /// <summary>Maps the whole ring file (header and data) shared and writable.</summary>
-    public static Ring Map(SafeFileDescriptorHandle fd, int size) =>
-        new(SafeMappingHandle.MapShared(fd.Fd, HeaderSize + (ulong)size), size);
+    /// <summary>An inaccessible page on each side of the ring file's mapping.</summary>
+    private const int GuardSize = 4096;
+
+    /// <summary>
+    /// Maps the whole ring file (header and data) shared and writable, between two inaccessible
+    /// guard pages: an access outside the ring faults at once instead of touching a neighbour,
+    /// so the hostile-peer tests would show any position the validation let through.
+    /// </summary>
+    public static Ring Map(SafeFileDescriptorHandle fd, int size)
+    {
+        ulong file = HeaderSize + (ulong)size;
+        SafeMappingHandle mapping = SafeMappingHandle.Reserve(file + (2 * GuardSize));
+        try
+        {
+            Errno.Check(Shim.MapSharedFixed(mapping.Address + GuardSize, fd, file), "mmap (ring)");
+            return new Ring(mapping, size);
+        }
+        catch
+        {
+            mapping.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Keeps the mapping alive until <see cref="Exit"/>; false once it is released.</summary>
     public bool Enter()

@@ -12,6 +12,36 @@ public class PipeHostilePeerTests
 {
     private const int Ring = 4096;
 
+    /// <summary>
+    /// Every test here runs with the ring between two inaccessible pages: an access outside the
+    /// ring that the validation let through would fault the test host, not pass unnoticed.
+    /// </summary>
+    [Fact]
+    public unsafe void TheRingSitsBetweenInaccessibleGuardPages()
+    {
+        var (a, b) = UintrPipe.CreatePair(Small(Ring));
+        using (a)
+        using (b)
+        {
+            foreach (ulong header in new[] { (ulong)b.InputRing.Header, (ulong)b.OutputRing.Header })
+            {
+                ulong end = header + 4096 + Ring;
+                string[] maps = File.ReadAllLines("/proc/self/maps");
+                Assert.Contains(maps, line => Covers(line, header - 4096, header) && Permissions(line) == "---p");
+                Assert.Contains(maps, line => Covers(line, header, end) && Permissions(line).StartsWith("rw-s", StringComparison.Ordinal));
+                Assert.Contains(maps, line => Covers(line, end, end + 4096) && Permissions(line) == "---p");
+            }
+        }
+
+        static bool Covers(string line, ulong from, ulong to)
+        {
+            string[] range = line.Split(' ')[0].Split('-');
+            return Convert.ToUInt64(range[0], 16) <= from && to <= Convert.ToUInt64(range[1], 16);
+        }
+
+        static string Permissions(string line) => line.Split(' ')[1];
+    }
+
     [Fact]
     public async Task ProducerPositionBeyondTheRingIsEproto()
     {

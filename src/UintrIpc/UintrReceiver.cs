@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Numerics;
-using System.Runtime.Intrinsics.X86;
 using UintrIpc.Delivery;
 using UintrIpc.Diagnostics;
-using UintrIpc.Dispatch;
 using UintrIpc.Interop;
-using UintrIpc.Native;
 using static UintrIpc.Protocol.VectorPageDescriptor;
 
 namespace UintrIpc;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using UintrIpc.Detection;
 using UintrIpc.Interop;
 using UintrIpc.Native;
-using UintrIpc.Protocol;
 
 namespace UintrIpc.Delivery;
 

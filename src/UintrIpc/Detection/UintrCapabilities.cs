@@ -1,7 +1,6 @@
 using System.Text;
 using UintrIpc.Detection;
 using UintrIpc.Interop;
-using UintrIpc.Native;
 
 namespace UintrIpc;
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using UintrIpc.Interop;
 using static UintrIpc.Pipes.RingDescriptor;
 

@@ -58,10 +58,7 @@ public sealed partial class UintrReceiver
             if (!_interruptsEnabled)
                 throw new InvalidOperationException("Interrupts are disabled: WaitAsync could never deliver. Call EnableInterrupts first.");
             cancellationToken.ThrowIfCancellationRequested();
-            if (CollectAndDeliver())                                              // W1
-                return new ValueTask<bool>(true);
-            long deadline = StartSpin(timeoutTicks, out long spinEnd);
-            if (Spin(spinEnd, cancellationToken))                                 // W2, inline: a busy receiver never sleeps
+            if (DeliverOrSpin(timeoutTicks, cancellationToken, out long deadline)) // W1, W2 inline: a busy receiver never sleeps
                 return new ValueTask<bool>(true);
             if (timeoutTicks == 0)
                 return new ValueTask<bool>(false);

@@ -226,10 +226,7 @@ public sealed partial class UintrReceiver : IDisposable
 
     private bool WaitCore(long timeoutTicks, CancellationToken cancellationToken)
     {
-        if (CollectAndDeliver())                                                  // W1
-            return true;
-        long deadline = StartSpin(timeoutTicks, out long spinEnd);
-        if (Spin(spinEnd, cancellationToken))                                     // W2
+        if (DeliverOrSpin(timeoutTicks, cancellationToken, out long deadline))    // W1, W2
             return true;
         if (timeoutTicks == 0)
             return false;
@@ -269,6 +266,24 @@ public sealed partial class UintrReceiver : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// W1 and W2, shared by <see cref="Wait(TimeSpan, CancellationToken)"/> and <see cref="WaitAsync"/>:
+    /// true once a handler ran; otherwise <paramref name="deadline"/> is the wait's deadline
+    /// (<see cref="long.MaxValue"/>: none). The first polls come before the clock is read: in a
+    /// ping-pong the answer arrives while a receiver that just sent is still entering its wait,
+    /// and two clock reads there would sit between that answer and its discovery.
+    /// </summary>
+    private bool DeliverOrSpin(long timeoutTicks, CancellationToken cancellationToken, out long deadline)
+    {
+        deadline = 0;
+        if (CollectAndDeliver())
+            return true;
+        if (_spinTicks != 0 && timeoutTicks != 0 && PollRound(cancellationToken))
+            return true;
+        deadline = StartSpin(timeoutTicks, out long spinEnd);
+        return Spin(spinEnd, cancellationToken);
+    }
+
     /// <summary>The wait's deadline (<see cref="long.MaxValue"/>: none) and, in <paramref name="spinEnd"/>, when its spin ends.</summary>
     private long StartSpin(long timeoutTicks, out long spinEnd)
     {
@@ -291,21 +306,25 @@ public sealed partial class UintrReceiver : IDisposable
             return false;
         while (true)
         {
-            ThrowIfInterrupted(cancellationToken);
             if (Stopwatch.GetTimestamp() >= spinEnd) // first: a zero timeout spins not at all
                 return false;
-            for (int i = 0; i < SpinPollsPerCheck; i++)
-            {
-                ulong posted = _futex is { } futex ? futex.Collect(Volatile.Read(ref _liveMask)) : _path.Collect(Volatile.Read(ref _liveMask));
-                if (posted != 0)
-                {
-                    AddPosts(posted);
-                    if (Deliver() > 0)
-                        return true;
-                }
-                CpuPause.Once();
-            }
+            if (PollRound(cancellationToken))
+                return true;
         }
+    }
+
+    /// <summary><see cref="SpinPollsPerCheck"/> polls with one PAUSE after each; true once a handler ran.</summary>
+    private bool PollRound(CancellationToken cancellationToken)
+    {
+        ThrowIfInterrupted(cancellationToken);
+        for (int i = 0; i < SpinPollsPerCheck; i++)
+        {
+            ulong posted = _futex is { } futex ? futex.Collect(Volatile.Read(ref _liveMask)) : _path.Collect(Volatile.Read(ref _liveMask));
+            if (posted != 0 && DeliverCollected(posted))
+                return true;
+            CpuPause.Once();
+        }
+        return false;
     }
 
     private CancellationTokenRegistration RegisterCancellation(CancellationToken cancellationToken) =>
@@ -386,6 +405,28 @@ public sealed partial class UintrReceiver : IDisposable
         return Deliver() > 0;
     }
 
+    /// <summary>
+    /// Delivers what one collect found; true once a handler ran. The spin's common case, one
+    /// vector and nothing else pending, goes straight to its handler: the two atomics that
+    /// <see cref="AddPosts"/> and <see cref="Deliver"/> spend on <c>_pending</c> sit between a
+    /// post's discovery and the handler, which is the whole of spin-path latency above a bare
+    /// spin. A close racing it is seen as in <see cref="Deliver"/>, by the live mask.
+    /// </summary>
+    private bool DeliverCollected(ulong posted)
+    {
+        if ((posted & (posted - 1)) != 0 || Volatile.Read(ref _pending) != 0 || !_interruptsEnabled)
+        {
+            AddPosts(posted);
+            return Deliver() > 0;
+        }
+        _counters.Posts++;
+        if ((Volatile.Read(ref _liveMask) & posted) == 0)
+            return false; // closed after it was collected: dropped
+        RunHandler(BitOperations.TrailingZeroCount(posted));
+        Deliver(); // whatever a handler's Poll collected meanwhile
+        return true;
+    }
+
     /// <summary>Runs the handler once per pending vector, highest first, while interrupts stay enabled.</summary>
     private int Deliver()
     {
@@ -400,21 +441,27 @@ public sealed partial class UintrReceiver : IDisposable
             Interlocked.And(ref _pending, ~bit);
             if ((Volatile.Read(ref _liveMask) & bit) == 0)
                 continue; // closed after it was collected: dropped, as the RFC drops a freed vector's bit
-            _interruptsEnabled = false;
-            _inHandler = true;
-            _counters.Deliveries++;
             calls++;
-            try
-            {
-                _handler(vector);
-            }
-            finally
-            {
-                _inHandler = false;
-                _interruptsEnabled = true; // UIRET sets UIF again
-            }
+            RunHandler(vector);
         }
         return calls;
+    }
+
+    /// <summary>One handler call, with UIF clear while it runs.</summary>
+    private void RunHandler(int vector)
+    {
+        _interruptsEnabled = false;
+        _inHandler = true;
+        _counters.Deliveries++;
+        try
+        {
+            _handler(vector);
+        }
+        finally
+        {
+            _inHandler = false;
+            _interruptsEnabled = true; // UIRET sets UIF again
+        }
     }
 
     private void InterruptWaiter()

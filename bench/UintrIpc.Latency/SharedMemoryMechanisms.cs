@@ -111,3 +111,70 @@ internal static class SharedMemory
         return page;
     }
 }
+
+/// <summary>
+/// Diagnostic: the pipe's memory traffic with no library. Per direction a producer position,
+/// a consumer position (each in its own line) and a 1 KiB data area on a shared page; Ping
+/// copies 64 bytes in, publishes the position with a full barrier (as a UintrPipe does),
+/// spins on the other direction's position, copies the answer out and frees it (a full
+/// barrier too). The floor for uintr-pipe.
+/// </summary>
+internal sealed unsafe class RingSpinMechanism : Mechanism
+{
+    private const int MessageSize = 64;
+    private const int DataSize = 1024;
+
+    private readonly SharedPage _page;
+    private readonly Direction _out;
+    private readonly Direction _in;
+    private readonly byte[] _message = new byte[MessageSize];
+
+    public RingSpinMechanism(Socket control, bool parent)
+    {
+        _page = SharedMemory.Open(control, parent, "uintripc-bench-ring");
+        var toChild = new Direction(_page.Address, 0);
+        var toParent = new Direction(_page.Address, 1);
+        (_out, _in) = parent ? (toChild, toParent) : (toParent, toChild);
+    }
+
+    public override void Ping()
+    {
+        _out.Write(_message);
+        _in.Read(_message);
+    }
+
+    public override void Pong()
+    {
+        _in.Read(_message);
+        _out.Write(_message);
+    }
+
+    public override void Dispose() => _page.Dispose();
+
+    private sealed class Direction(byte* page, int index)
+    {
+        private readonly long* _tail = (long*)(page + (index * 256));
+        private readonly long* _head = (long*)(page + (index * 256) + 128);
+        private readonly byte* _data = page + 1024 + (index * DataSize);
+        private long _position;
+
+        public void Write(byte[] message)
+        {
+            message.CopyTo(new Span<byte>(_data + (_position & (DataSize - 1)), MessageSize));
+            _position += MessageSize;
+            Interlocked.Exchange(ref *_tail, _position);
+        }
+
+        public void Read(byte[] message)
+        {
+            while (Volatile.Read(ref *_tail) == _position)
+            {
+                if (X86Base.IsSupported)
+                    X86Base.Pause();
+            }
+            new ReadOnlySpan<byte>(_data + (_position & (DataSize - 1)), MessageSize).CopyTo(message);
+            _position += MessageSize;
+            Interlocked.Exchange(ref *_head, _position);
+        }
+    }
+}

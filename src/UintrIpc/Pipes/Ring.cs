@@ -65,9 +65,21 @@ internal sealed unsafe class Ring : IDisposable
         }
     }
 
-    /// <summary>Keeps the mapping alive until <see cref="Exit"/>; false once it is released.</summary>
-    public bool Enter()
+    /// <summary>
+    /// Keeps the mapping alive until <see cref="Exit"/>; <see cref="RingHold.None"/> once it is
+    /// released. One caller at a time takes the slot: one compare-and-swap in, a plain store
+    /// out, where the mapping's reference count would cost two of them (a pipe end makes four
+    /// calls a message, all on the latency path). A second caller meanwhile (a Complete from
+    /// another thread while a read waits) counts a reference on the mapping instead.
+    /// </summary>
+    public RingHold Enter()
     {
+        if (Interlocked.CompareExchange(ref _slot, 1, 0) == 0)
+        {
+            if (Volatile.Read(ref _disposing) == 0)
+                return RingHold.Slot;
+            Exit(RingHold.Slot);
+        }
         bool added = false;
         try
         {
@@ -76,13 +88,36 @@ internal sealed unsafe class Ring : IDisposable
         catch (ObjectDisposedException)
         {
         }
-        return added;
+        return added ? RingHold.Reference : RingHold.None;
     }
 
-    public void Exit() => _mapping.DangerousRelease();
+    public void Exit(RingHold hold)
+    {
+        if (hold == RingHold.Reference)
+        {
+            _mapping.DangerousRelease();
+        }
+        else if (hold == RingHold.Slot)
+        {
+            // Dispose's process-wide barrier orders this store before its read of the slot, or
+            // Dispose's flag before the read here: one of the two releases the mapping.
+            Volatile.Write(ref _slot, 0);
+            if (Volatile.Read(ref _disposing) != 0)
+                _mapping.Dispose();
+        }
+    }
 
-    /// <summary>Unmaps once no call is inside.</summary>
-    public void Dispose() => _mapping.Dispose();
+    /// <summary>Unmaps once no call is inside: now, or at the last <see cref="Exit"/>.</summary>
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _disposing, 1);
+        Interlocked.MemoryBarrierProcessWide();
+        if (Volatile.Read(ref _slot) == 0)
+            _mapping.Dispose();
+    }
+
+    private int _slot;        // 1 while a caller holds it (RingHold.Slot)
+    private int _disposing;
 
     /// <summary>Copies <paramref name="source"/> into the data area at <paramref name="position"/>, in two pieces at the wrap.</summary>
     public void CopyIn(ulong position, ReadOnlySpan<byte> source)
@@ -95,4 +130,12 @@ internal sealed unsafe class Ring : IDisposable
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref T Word<T>(int offset) where T : unmanaged => ref Unsafe.AsRef<T>(_header + offset);
+}
+
+/// <summary>How a call keeps a <see cref="Ring"/> mapped: not at all (it is gone), by its one slot, or by a reference.</summary>
+internal enum RingHold
+{
+    None,
+    Slot,
+    Reference,
 }

@@ -34,7 +34,8 @@ internal sealed class RingProducer(Ring ring, Doorbell.Remote data)
         _head = head;
     }
 
-    private void LookState()
+    /// <summary>F1's state half alone: what a flush with nothing left to write reports.</summary>
+    public void LookState()
     {
         if (_violation is not null)
             throw Violation();

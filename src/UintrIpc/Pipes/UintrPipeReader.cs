@@ -34,28 +34,31 @@ internal sealed class UintrPipeReader : PipeReader
 
     public override bool TryRead(out ReadResult result)
     {
-        Enter();
+        Outcome outcome;
+        RingHold hold = Enter();
         try
         {
-            return TryGetResult(minimum: 0, anyUnconsumed: true, out result);
+            outcome = Decide(minimum: 0, anyUnconsumed: true);
         }
         finally
         {
-            _ring.Exit();
+            _ring.Exit(hold);
         }
+        result = outcome == Outcome.NotReady ? default : Result(outcome);
+        return outcome != Outcome.NotReady;
     }
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
-        ReadCoreAsync(0, cancellationToken);
+        Read(0, cancellationToken);
 
     protected override ValueTask<ReadResult> ReadAtLeastAsyncCore(int minimumSize, CancellationToken cancellationToken) =>
-        ReadCoreAsync(minimumSize, cancellationToken);
+        Read(minimumSize, cancellationToken);
 
     public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
-        Enter();
+        RingHold hold = Enter();
         try
         {
             ulong head = _consumer.HeadPosition;
@@ -71,7 +74,7 @@ internal sealed class UintrPipeReader : PipeReader
         }
         finally
         {
-            _ring.Exit();
+            _ring.Exit(hold);
         }
     }
 
@@ -86,16 +89,16 @@ internal sealed class UintrPipeReader : PipeReader
         if (_completed || _disposed)
             return;
         _completed = true;
-        if (_ring.Enter())
+        RingHold hold = _ring.Enter();
+        if (hold == RingHold.None)
+            return;
+        try
         {
-            try
-            {
-                _consumer.Complete();
-            }
-            finally
-            {
-                _ring.Exit();
-            }
+            _consumer.Complete();
+        }
+        finally
+        {
+            _ring.Exit(hold);
         }
     }
 
@@ -109,16 +112,43 @@ internal sealed class UintrPipeReader : PipeReader
 
     internal RingConsumer Consumer => _consumer;
 
-    private async ValueTask<ReadResult> ReadCoreAsync(int minimum, CancellationToken cancellationToken)
+    /// <summary>
+    /// A read whose data is there, or arrives within the spin, completes here without the async
+    /// machinery: in a request/response exchange this is the whole of the reader's latency.
+    /// Failures found on the way throw at once, as they do from <see cref="Pipe"/>'s reader.
+    /// </summary>
+    private ValueTask<ReadResult> Read(int minimum, CancellationToken cancellationToken)
     {
-        Enter();
+        if (!cancellationToken.IsCancellationRequested && ReadNow(minimum) is var outcome && outcome != Outcome.NotReady)
+            return new(Result(outcome));
+        return ReadSlowAsync(minimum, cancellationToken);
+    }
+
+    /// <summary>The data is there, or arrives within the spin.</summary>
+    private Outcome ReadNow(int minimum)
+    {
+        RingHold hold = Enter();
+        try
+        {
+            Outcome outcome = Decide(minimum, anyUnconsumed: false);
+            return outcome == Outcome.NotReady && SpinForChange() ? Decide(minimum, anyUnconsumed: false) : outcome;
+        }
+        finally
+        {
+            _ring.Exit(hold);
+        }
+    }
+
+    private async ValueTask<ReadResult> ReadSlowAsync(int minimum, CancellationToken cancellationToken)
+    {
+        RingHold hold = Enter();
         try
         {
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (TryGetResult(minimum, anyUnconsumed: false, out ReadResult result))
-                    return result;
+                if (Decide(minimum, anyUnconsumed: false) is var outcome && outcome != Outcome.NotReady)
+                    return Result(outcome);
                 if (SpinForChange())
                     continue;
                 try
@@ -133,11 +163,12 @@ internal sealed class UintrPipeReader : PipeReader
         }
         finally
         {
-            _ring.Exit();
+            _ring.Exit(hold);
         }
     }
 
     /// <summary>Spins until the producer's position or state changes or a reason to look arises; false when the spin budget ran out.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private bool SpinForChange()
     {
         long spinTicks = _doorbell.SpinTicks;
@@ -160,17 +191,14 @@ internal sealed class UintrPipeReader : PipeReader
     /// C1-C2 and the decision: data enough (new since the last examined position, or
     /// <paramref name="minimum"/> bytes), cancelled, completed, aborted, or the peer dead.
     /// </summary>
-    private bool TryGetResult(int minimum, bool anyUnconsumed, out ReadResult result)
+    private Outcome Decide(int minimum, bool anyUnconsumed)
     {
         if (_disposed)
             throw new ObjectDisposedException(nameof(UintrPipe));
         if (_completed)
             throw new InvalidOperationException("Reading is not allowed after the reader was completed.");
         if (Volatile.Read(ref _cancelPending) != 0 && Interlocked.Exchange(ref _cancelPending, 0) != 0)
-        {
-            result = new ReadResult(Buffer(), isCanceled: true, isCompleted: false);
-            return true;
-        }
+            return Outcome.Canceled;
         // Before the position: whatever the peer published before it died is seen.
         bool dead = _peer.IsDead || Liveness.OwnerWord.IsDead(Volatile.Read(ref _ring.ProducerOwner));
         _consumer.Look();
@@ -178,25 +206,35 @@ internal sealed class UintrPipeReader : PipeReader
         uint state = _consumer.ProducerState;
         bool unexamined = _consumer.TailPosition > _examined;
         bool ready = anyUnconsumed ? available > 0 : minimum > 0 ? available >= minimum : unexamined;
-        if (state == StateCompleted || ready)
-        {
-            result = new ReadResult(Buffer(), isCanceled: false, isCompleted: state == StateCompleted);
-            return true;
-        }
+        if (state == StateCompleted)
+            return Outcome.Completed;
+        if (ready)
+            return Outcome.Data;
         if (state == StateAborted || dead)
         {
             // The stream ends in an error, but the bytes published before it are still data.
             if (unexamined)
-            {
-                result = new ReadResult(Buffer(), isCanceled: false, isCompleted: false);
-                return true;
-            }
+                return Outcome.Data;
             throw state == StateAborted
                 ? new UintrException(Errno.ECONNRESET, "The peer completed its output with an error.")
                 : new UintrException(Errno.ESHUTDOWN, "The peer process has exited.");
         }
-        result = default;
-        return false;
+        return Outcome.NotReady;
+    }
+
+    /// <summary>
+    /// The result for a decision, built once from this end's own positions (it reads no shared
+    /// memory): a <see cref="ReadResult"/> is large, and every copy of it costs on this path.
+    /// </summary>
+    private ReadResult Result(Outcome outcome) =>
+        new(Buffer(), isCanceled: outcome == Outcome.Canceled, isCompleted: outcome == Outcome.Completed);
+
+    private enum Outcome
+    {
+        NotReady,
+        Data,
+        Completed,
+        Canceled,
     }
 
     /// <summary>The unconsumed bytes as a sequence over the ring: one segment, or two at the wrap.</summary>
@@ -231,9 +269,9 @@ internal sealed class UintrPipeReader : PipeReader
         throw new InvalidOperationException("The position does not come from the last buffer this reader returned.");
     }
 
-    private void Enter()
+    private RingHold Enter()
     {
-        if (_disposed || !_ring.Enter())
-            throw new ObjectDisposedException(nameof(UintrPipe));
+        RingHold hold = _disposed ? RingHold.None : _ring.Enter();
+        return hold != RingHold.None ? hold : throw new ObjectDisposedException(nameof(UintrPipe));
     }
 }

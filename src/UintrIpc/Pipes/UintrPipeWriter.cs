@@ -45,17 +45,15 @@ internal sealed class UintrPipeWriter : PipeWriter
     {
         ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
         ThrowIfCompleted();
-        Enter();
+        RingHold hold = Enter();
         try
         {
             int wanted = Math.Max(sizeHint, 1);
             if (_stagedEnd == _stagedStart)
             {
-                ulong at = _producer.TailPosition + (ulong)_ringWritten;
-                int offset = (int)(at & _ring.Mask);
-                int contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
                 _producer.Look(); // every call validates what the peer wrote (EPROTO on the next call)
-                contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
+                int offset = (int)((_producer.TailPosition + (ulong)_ringWritten) & _ring.Mask);
+                int contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
                 if (contiguous >= wanted)
                 {
                     _handedRing = true;
@@ -70,7 +68,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         }
         finally
         {
-            _ring.Exit();
+            _ring.Exit(hold);
         }
     }
 
@@ -97,22 +95,29 @@ internal sealed class UintrPipeWriter : PipeWriter
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfCompleted();
-        Enter();
+        RingHold hold = Enter();
         bool exit = true;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
             PublishWritten();
+            if (_stagedEnd == _stagedStart)
+            {
+                // Only the consumer's state answers this flush; its position, the line the
+                // consumer writes every message, waits for the next GetMemory.
+                _producer.LookState();
+                return new(Finish(canceled: TakeCancelPending()));
+            }
             _producer.Look();
-            if (_stagedEnd == _stagedStart || _producer.ConsumerCompleted)
+            if (_producer.ConsumerCompleted)
                 return new(Finish(canceled: TakeCancelPending()));
             exit = false;
-            return FlushStagedAsync(cancellationToken);
+            return FlushStagedAsync(hold, cancellationToken);
         }
         finally
         {
             if (exit)
-                _ring.Exit();
+                _ring.Exit(hold);
         }
     }
 
@@ -128,7 +133,7 @@ internal sealed class UintrPipeWriter : PipeWriter
                 return flushed;
             }
         }
-        Enter();
+        RingHold hold = Enter();
         try
         {
             while (!source.IsEmpty)
@@ -151,7 +156,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         }
         finally
         {
-            _ring.Exit();
+            _ring.Exit(hold);
         }
     }
 
@@ -160,7 +165,8 @@ internal sealed class UintrPipeWriter : PipeWriter
         if (_completed || _disposed)
             return;
         _completed = true;
-        if (!_ring.Enter())
+        RingHold hold = _ring.Enter();
+        if (hold == RingHold.None)
             return;
         try
         {
@@ -182,7 +188,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         finally
         {
             _producer.Complete(aborted: exception is not null);
-            _ring.Exit();
+            _ring.Exit(hold);
         }
     }
 
@@ -225,7 +231,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         }
     }
 
-    private async ValueTask<FlushResult> FlushStagedAsync(CancellationToken cancellationToken)
+    private async ValueTask<FlushResult> FlushStagedAsync(RingHold hold, CancellationToken cancellationToken)
     {
         try
         {
@@ -249,7 +255,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         }
         finally
         {
-            _ring.Exit();
+            _ring.Exit(hold);
         }
     }
 
@@ -356,9 +362,9 @@ internal sealed class UintrPipeWriter : PipeWriter
             throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
     }
 
-    private void Enter()
+    private RingHold Enter()
     {
-        if (_disposed || !_ring.Enter())
-            throw new ObjectDisposedException(nameof(UintrPipe));
+        RingHold hold = _disposed ? RingHold.None : _ring.Enter();
+        return hold != RingHold.None ? hold : throw new ObjectDisposedException(nameof(UintrPipe));
     }
 }

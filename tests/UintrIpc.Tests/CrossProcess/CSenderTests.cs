@@ -50,7 +50,7 @@ public sealed class CSenderTests
             Assert.Equal(0, receiver.Poll());
             Assert.Equal(0UL, receiver.PendingVectors);
         }
-        descriptors.AssertSame();
+        descriptors.AssertNoneAdded();
     }
 
     [Fact]

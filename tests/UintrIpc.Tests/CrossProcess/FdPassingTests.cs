@@ -96,7 +96,7 @@ public sealed class FdPassingTests
             using (UintrFd got = await again.WaitAsync(Until.Hang))
                 Assert.Equal(41, got.Vector);
         }
-        descriptors.AssertSame();
+        descriptors.AssertNoneAdded();
     }
 
     [Theory]

@@ -38,7 +38,7 @@ public sealed class HostileMessageTests
                 send(hostile, payload);
                 var e = Assert.Throws<UintrException>(() => receive(victim));
                 Assert.True(e.Errno == errno, $"errno {e.Errno} ({e.Message}), expected {errno}");
-                open.AssertSame("right after the refused message"); // nothing that arrived stayed open
+                open.AssertNoneAdded("right after the refused message"); // nothing that arrived stayed open
 
                 if (connectionSurvives)
                 {
@@ -48,7 +48,7 @@ public sealed class HostileMessageTests
                 }
             }
         }
-        descriptors.AssertSame("after the refused message");
+        descriptors.AssertNoneAdded("after the refused message");
     }
 
     // ---- no descriptor, several descriptors, truncated control data ----
@@ -240,7 +240,7 @@ public sealed class HostileMessageTests
             Assert.Equal(ECONNRESET, e.Errno);
             Assert.Equal(ECONNRESET, Assert.Throws<UintrException>(() => victim.ReceiveUintrFd()).Errno);
         }
-        descriptors.AssertSame();
+        descriptors.AssertNoneAdded();
     }
 
     [Fact]
@@ -277,7 +277,7 @@ public sealed class HostileMessageTests
                 Assert.Equal(30, received.Vector);
             }
         }
-        descriptors.AssertSame();
+        descriptors.AssertNoneAdded();
     }
 
     private static void SendAndClose(Socket socket, byte[] header, int fd)

@@ -63,7 +63,7 @@ public sealed class AsyncSendTests
                 Assert.Equal(9, received.Vector);
             }
         }
-        descriptors.AssertSame();
+        descriptors.AssertNoneAdded();
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class AsyncSendTests
                 Assert.Equal(9, received.Vector);
             }
         }
-        descriptors.AssertSame();
+        descriptors.AssertNoneAdded();
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class AsyncSendTests
                 Assert.IsType<ObjectDisposedException>(send.Exception!.InnerException);
             }
         }
-        descriptors.AssertSame();
+        descriptors.AssertNoneAdded();
     }
 
     [Fact]

@@ -38,6 +38,6 @@ public sealed class HeaderFieldTests
                 Assert.Equal(30, next.Vector);
             }
         }
-        descriptors.AssertSame();
+        descriptors.AssertNoneAdded();
     }
 }

@@ -36,10 +36,10 @@ public sealed class StreamFramingTests
                 Assert.True(e.Errno == errno, $"errno {e.Errno} ({e.Message}), expected {errno}");
                 using (UintrFd next = Receive(victim, async))
                     Assert.Equal(30, next.Vector);
-                open.AssertSame("after the refused and the accepted message");
+                open.AssertNoneAdded("after the refused and the accepted message");
             }
         }
-        descriptors.AssertSame();
+        descriptors.AssertNoneAdded();
     }
 
     private static UintrFd Receive(Socket socket, bool async)
@@ -130,7 +130,7 @@ public sealed class StreamFramingTests
                 Assert.Equal(ECONNRESET, Assert.Throws<UintrException>(() => Receive(victim, async)).Errno);
             }
         }
-        descriptors.AssertSame();
+        descriptors.AssertNoneAdded();
     }
 
     /// <summary>Several refused messages in a row, each in pieces, then a good one: still in step.</summary>
@@ -160,6 +160,6 @@ public sealed class StreamFramingTests
                 Assert.Equal(30, next.Vector);
             }
         }
-        descriptors.AssertSame();
+        descriptors.AssertNoneAdded();
     }
 }

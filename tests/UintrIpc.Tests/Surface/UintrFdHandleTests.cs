@@ -44,7 +44,7 @@ public sealed class UintrFdHandleTests
             }
             Assert.False(Libc.IsOpen(number));
         }
-        descriptors.AssertSame();
+        descriptors.AssertNoneAdded();
     }
 
     [Fact]

@@ -117,6 +117,7 @@ internal sealed class UintrPipeReader : PipeReader
     /// machinery: in a request/response exchange this is the whole of the reader's latency.
     /// Failures found on the way throw at once, as they do from <see cref="Pipe"/>'s reader.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ValueTask<ReadResult> Read(int minimum, CancellationToken cancellationToken)
     {
         if (!cancellationToken.IsCancellationRequested && ReadNow(minimum) is var outcome && outcome != Outcome.NotReady)
@@ -125,6 +126,7 @@ internal sealed class UintrPipeReader : PipeReader
     }
 
     /// <summary>The data is there, or arrives within the spin.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private Outcome ReadNow(int minimum)
     {
         RingHold hold = Enter();
@@ -226,8 +228,13 @@ internal sealed class UintrPipeReader : PipeReader
     /// The result for a decision, built once from this end's own positions (it reads no shared
     /// memory): a <see cref="ReadResult"/> is large, and every copy of it costs on this path.
     /// </summary>
-    private ReadResult Result(Outcome outcome) =>
-        new(Buffer(), isCanceled: outcome == Outcome.Canceled, isCompleted: outcome == Outcome.Completed);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadResult Result(Outcome outcome)
+    {
+        RingSegment? end = SetSegments(out int endIndex);
+        return new(end is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_first, 0, end, endIndex),
+            isCanceled: outcome == Outcome.Canceled, isCompleted: outcome == Outcome.Completed);
+    }
 
     private enum Outcome
     {
@@ -237,26 +244,32 @@ internal sealed class UintrPipeReader : PipeReader
         Canceled,
     }
 
-    /// <summary>The unconsumed bytes as a sequence over the ring: one segment, or two at the wrap.</summary>
-    private ReadOnlySequence<byte> Buffer()
+    /// <summary>
+    /// Points the segments at the unconsumed bytes: one segment, or two at the wrap. Returns the
+    /// last segment and, in <paramref name="endIndex"/>, the end within it; null when there are none.
+    /// </summary>
+    private RingSegment? SetSegments(out int endIndex)
     {
         ulong head = _consumer.HeadPosition;
         ulong tail = _consumer.TailPosition;
         _bufferEnd = tail;
         int length = (int)(tail - head);
+        endIndex = 0;
         if (length == 0)
-            return ReadOnlySequence<byte>.Empty;
+            return null;
         int offset = (int)(head & _ring.Mask);
         int first = Math.Min(length, _ring.Size - offset);
         Memory<byte> memory = _ring.Memory.Memory;
         if (first == length)
         {
             _first.Set(memory.Slice(offset, length), head, null);
-            return new ReadOnlySequence<byte>(_first, 0, _first, length);
+            endIndex = length;
+            return _first;
         }
         _second.Set(memory[..(length - first)], head + (ulong)first, null);
         _first.Set(memory.Slice(offset, first), head, _second);
-        return new ReadOnlySequence<byte>(_first, 0, _second, length - first);
+        endIndex = length - first;
+        return _second;
     }
 
     private ulong Resolve(SequencePosition position, ulong head)

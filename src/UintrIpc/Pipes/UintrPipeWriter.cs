@@ -51,9 +51,16 @@ internal sealed class UintrPipeWriter : PipeWriter
             int wanted = Math.Max(sizeHint, 1);
             if (_stagedEnd == _stagedStart)
             {
-                _producer.Look(); // every call validates what the peer wrote (EPROTO on the next call)
+                // The consumer's position only when the space already known is not enough: its
+                // line is the one the consumer writes at every message.
+                _producer.LookState();
                 int offset = (int)((_producer.TailPosition + (ulong)_ringWritten) & _ring.Mask);
                 int contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
+                if (contiguous < wanted)
+                {
+                    _producer.Look();
+                    contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
+                }
                 if (contiguous >= wanted)
                 {
                     _handedRing = true;
@@ -96,7 +103,6 @@ internal sealed class UintrPipeWriter : PipeWriter
     {
         ThrowIfCompleted();
         RingHold hold = Enter();
-        bool exit = true;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -111,14 +117,12 @@ internal sealed class UintrPipeWriter : PipeWriter
             _producer.Look();
             if (_producer.ConsumerCompleted)
                 return new(Finish(canceled: TakeCancelPending()));
-            exit = false;
-            return FlushStagedAsync(hold, cancellationToken);
         }
         finally
         {
-            if (exit)
-                _ring.Exit(hold);
+            _ring.Exit(hold);
         }
+        return FlushStagedAsync(cancellationToken);
     }
 
     public override async ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
@@ -231,8 +235,9 @@ internal sealed class UintrPipeWriter : PipeWriter
         }
     }
 
-    private async ValueTask<FlushResult> FlushStagedAsync(RingHold hold, CancellationToken cancellationToken)
+    private async ValueTask<FlushResult> FlushStagedAsync(CancellationToken cancellationToken)
     {
+        RingHold hold = Enter();
         try
         {
             while (_stagedEnd > _stagedStart)

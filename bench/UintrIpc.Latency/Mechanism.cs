@@ -57,6 +57,7 @@ internal static class MechanismCatalog
         ("uintr-pipe", "UintrPipe, default spin: 64-byte request, 64-byte response (write, flush, ReadAtLeastAsync)", false),
         ("uintr-longspin", "diagnostic: UintrIpc, SpinDuration = 1 s: Wait spins but never sleeps", true),
         ("uintr-poll", "diagnostic: UintrIpc, Send + a busy loop of Poll() with a PAUSE: Wait's own overhead left out", true),
+        ("protocol-spin", "diagnostic: uintr's memory traffic with no library (S1, S3, LOCK OR, S5; poll and XCHG collect, busy-poll): its floor", true),
         ("ring-spin", "diagnostic: uintr-pipe's memory traffic with no library (positions, 64-byte copies, two full barriers per message, busy-poll): its floor", true),
     ];
 
@@ -91,6 +92,7 @@ internal static class MechanismCatalog
         "uintr-longspin" => new UintrMechanism(control, parent, TimeSpan.FromSeconds(1)),
         "uintr-poll" => new UintrMechanism(control, parent, TimeSpan.Zero, pollFor: Timeout.InfiniteTimeSpan),
         "ring-spin" => new RingSpinMechanism(control, parent),
+        "protocol-spin" => new ProtocolSpinMechanism(control, parent),
         _ => throw new ArgumentException($"no mechanism '{name}'"),
     };
 }

@@ -178,3 +178,56 @@ internal sealed unsafe class RingSpinMechanism : Mechanism
         }
     }
 }
+
+/// <summary>
+/// Diagnostic: the delivery protocol's memory traffic with no library. Each side's word pair
+/// stands for a UPID (status, then pir, in one line): the signaller does ABI S1 (load status),
+/// S3 (load pir), S4 (LOCK OR) and S5 (load status); the waiter polls pir with a PAUSE and
+/// collects it with XCHG. The floor for uintr: what spin pays for the protocol's atomics.
+/// </summary>
+internal sealed unsafe class ProtocolSpinMechanism : Mechanism
+{
+    private readonly SharedPage _page;
+    private readonly long* _toChild;
+    private readonly long* _toParent;
+
+    public ProtocolSpinMechanism(Socket control, bool parent)
+    {
+        _page = SharedMemory.Open(control, parent, "uintripc-bench-protocol");
+        _toChild = (long*)_page.Address;
+        _toParent = (long*)(_page.Address + SharedMemory.LineApart);
+    }
+
+    public override void Ping()
+    {
+        Post(_toChild);
+        Collect(_toParent);
+    }
+
+    public override void Pong()
+    {
+        Collect(_toChild);
+        Post(_toParent);
+    }
+
+    private static void Post(long* upid)
+    {
+        long status = Volatile.Read(ref upid[0]);
+        if ((Volatile.Read(ref upid[1]) & 1) == 0)
+            Interlocked.Or(ref upid[1], 1);
+        status |= Volatile.Read(ref upid[0]);
+        if (status == long.MinValue)
+            throw new InvalidOperationException(); // keeps the loads
+    }
+
+    private static void Collect(long* upid)
+    {
+        while (Volatile.Read(ref upid[1]) == 0 || Interlocked.Exchange(ref upid[1], 0) == 0)
+        {
+            if (X86Base.IsSupported)
+                X86Base.Pause();
+        }
+    }
+
+    public override void Dispose() => _page.Dispose();
+}

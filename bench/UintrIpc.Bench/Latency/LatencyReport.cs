@@ -30,6 +30,7 @@ internal sealed class LatencyReport(MachineInfo machine, LatencyResult[] results
         double asyncOverUintr = P50("uintr-async") / P50("uintr");
         double asyncBlockedOverEventfd = P50("uintr-async-blocked") / P50("eventfd");
         double asyncBlockedOverAsyncSocket = P50("uintr-async-blocked") / P50("unix-socket-async");
+        double pipeOverUintr = P50("uintr-pipe") / P50("uintr");
         return
         [
             new("uintr ≤ 3× spin", "p50 uintr / p50 spin", uintrOverSpin, "≤ 3", uintrOverSpin <= 3),
@@ -39,6 +40,7 @@ internal sealed class LatencyReport(MachineInfo machine, LatencyResult[] results
             new("uintr ≤ 1.15× spin", "p50 uintr / p50 spin", uintrOverSpin, "≤ 1.15", uintrOverSpin <= 1.15),
             new("uintr-async ≤ 1.2× uintr", "p50 uintr-async / p50 uintr", asyncOverUintr, "≤ 1.2", asyncOverUintr <= 1.2),
             new("uintr-async-blocked ≤ 1.2× eventfd", "p50 uintr-async-blocked / p50 eventfd", asyncBlockedOverEventfd, "≤ 1.2", asyncBlockedOverEventfd <= 1.2),
+            new("uintr-pipe ≤ 1.5× uintr", "p50 uintr-pipe / p50 uintr", pipeOverUintr, "≤ 1.5", pipeOverUintr <= 1.5),
             // Context: .NET's async socket takes the same two hops (epoll thread, then a pool thread).
             new("uintr-async-blocked ≤ .NET async socket", "p50 uintr-async-blocked / p50 unix-socket-async", asyncBlockedOverAsyncSocket, "≤ 1", asyncBlockedOverAsyncSocket <= 1),
         ];

@@ -86,13 +86,13 @@ internal static class MechanismCatalog
         "pipe" => new PipeMechanism(control, parent),
         "unix-socket" => new UnixSocketMechanism(control, parent),
         "unix-socket-async" => new AsyncSocketMechanism(control, parent),
-        "futex" => new FutexMechanism(control, parent),
-        "spin" => new SpinMechanism(control, parent),
+        "futex" => new SharedWordsMechanism<FutexWords>(control, parent, "uintripc-bench-futex"),
+        "spin" => new SharedWordsMechanism<SpinWords>(control, parent, "uintripc-bench-spin"),
         "uintr-pipe" => new UintrPipeMechanism(control, parent, uintrSpin),
         "uintr-longspin" => new UintrMechanism(control, parent, TimeSpan.FromSeconds(1)),
         "uintr-poll" => new UintrMechanism(control, parent, TimeSpan.Zero, pollFor: Timeout.InfiniteTimeSpan),
         "ring-spin" => new RingSpinMechanism(control, parent),
-        "protocol-spin" => new ProtocolSpinMechanism(control, parent),
+        "protocol-spin" => new SharedWordsMechanism<ProtocolWords>(control, parent, "uintripc-bench-protocol"),
         _ => throw new ArgumentException($"no mechanism '{name}'"),
     };
 }

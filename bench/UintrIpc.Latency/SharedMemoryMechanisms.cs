@@ -5,98 +5,124 @@ using UintrIpc.Latency.Native;
 namespace UintrIpc.Latency;
 
 /// <summary>
-/// Raw futex ping-pong on a shared memfd page (made by the parent, passed with SendFileDescriptor):
-/// the signaller stores 1 into the peer's flag and FUTEX_WAKEs it (every time: no waiter
-/// bookkeeping); the waiter FUTEX_WAITs while its flag is 0, then clears it. Non-private futex
-/// operations, since the two processes map the page at different addresses.
+/// A ping-pong over two words of a shared memfd page (made by the parent, passed with
+/// SendFileDescriptor), one per direction, 128 bytes apart: Ping signals the child's word and
+/// awaits its own, Pong the other way round. <typeparamref name="TWords"/> is a struct, so the
+/// JIT compiles each mechanism's Ping and Pong with direct calls, as a bare floor must be.
 /// </summary>
-internal sealed unsafe class FutexMechanism : Mechanism
+internal sealed unsafe class SharedWordsMechanism<TWords> : Mechanism where TWords : struct, ISharedWords
 {
     private readonly SharedPage _page;
-    private readonly uint* _toChild;
-    private readonly uint* _toParent;
+    private readonly byte* _toChild;
+    private readonly byte* _toParent;
+    private TWords _words = default; // a struct with the per-process state (SpinWords counts)
 
-    public FutexMechanism(Socket control, bool parent)
+    public SharedWordsMechanism(Socket control, bool parent, string name)
     {
-        _page = SharedMemory.Open(control, parent, "uintripc-bench-futex");
-        _toChild = (uint*)_page.Address;
-        _toParent = (uint*)(_page.Address + SharedMemory.LineApart);
+        _page = SharedMemory.Open(control, parent, name);
+        _toChild = _page.Address;
+        _toParent = _page.Address + SharedMemory.LineApart;
     }
 
     public override void Ping()
     {
-        Signal(_toChild);
-        Await(_toParent);
+        _words.Signal(_toChild);
+        _words.Await(_toParent);
     }
 
     public override void Pong()
     {
-        Await(_toChild);
-        Signal(_toParent);
-    }
-
-    private static void Signal(uint* flag)
-    {
-        Volatile.Write(ref *flag, 1);
-        Futex.Wake(flag);
-    }
-
-    private static void Await(uint* flag)
-    {
-        while (Volatile.Read(ref *flag) == 0)
-            Futex.Wait(flag, 0);
-        Volatile.Write(ref *flag, 0); // strict alternation: the peer sets it again only after our answer
+        _words.Await(_toChild);
+        _words.Signal(_toParent);
     }
 
     public override void Dispose() => _page.Dispose();
 }
 
-/// <summary>
-/// Raw busy polling on a shared memfd page: the signaller stores the round trip's sequence number
-/// into the peer's word; the waiter spins on its own word (a PAUSE per poll) until it shows the
-/// number. No system call, no library: the floor for a cross-core round trip.
-/// </summary>
-internal sealed unsafe class SpinMechanism : Mechanism
+/// <summary>How a <see cref="SharedWordsMechanism{TWords}"/> signals a word and waits on one.</summary>
+internal unsafe interface ISharedWords
 {
-    private readonly SharedPage _page;
-    private readonly long* _toChild;
-    private readonly long* _toParent;
-    private long _sequence;
+    void Signal(byte* word);
 
-    public SpinMechanism(Socket control, bool parent)
+    void Await(byte* word);
+}
+
+/// <summary>
+/// Raw futex ping-pong: the signaller stores 1 into the peer's flag and FUTEX_WAKEs it (every
+/// time: no waiter bookkeeping); the waiter FUTEX_WAITs while its flag is 0, then clears it.
+/// Non-private futex operations, since the two processes map the page at different addresses.
+/// </summary>
+internal unsafe struct FutexWords : ISharedWords
+{
+    public readonly void Signal(byte* word)
     {
-        _page = SharedMemory.Open(control, parent, "uintripc-bench-spin");
-        _toChild = (long*)_page.Address;
-        _toParent = (long*)(_page.Address + SharedMemory.LineApart);
+        Volatile.Write(ref *(uint*)word, 1);
+        Futex.Wake((uint*)word);
     }
 
-    public override void Ping()
+    public readonly void Await(byte* word)
     {
-        long n = ++_sequence;
-        Volatile.Write(ref *_toChild, n);
-        Spin(_toParent, n);
+        uint* flag = (uint*)word;
+        while (Volatile.Read(ref *flag) == 0)
+            Futex.Wait(flag, 0);
+        Volatile.Write(ref *flag, 0); // strict alternation: the peer sets it again only after our answer
     }
+}
 
-    public override void Pong()
-    {
-        long n = ++_sequence;
-        Spin(_toChild, n);
-        Volatile.Write(ref *_toParent, n);
-    }
+/// <summary>
+/// Raw busy polling: the signaller stores its count of signals into the peer's word; the waiter
+/// spins on its own word (a PAUSE per poll) until it shows the next count. No system call, no
+/// library: the floor for a cross-core round trip.
+/// </summary>
+internal unsafe struct SpinWords : ISharedWords
+{
+    private long _signalled;
+    private long _awaited;
 
-    private static void Spin(long* word, long expected)
+    public void Signal(byte* word) => Volatile.Write(ref *(long*)word, ++_signalled);
+
+    public void Await(byte* word)
     {
-        while (Volatile.Read(ref *word) != expected)
+        long expected = ++_awaited;
+        while (Volatile.Read(ref *(long*)word) != expected)
         {
             if (X86Base.IsSupported)
                 X86Base.Pause();
         }
     }
-
-    public override void Dispose() => _page.Dispose();
 }
 
-/// <summary>Sets up the page the two shared-memory mechanisms use.</summary>
+/// <summary>
+/// Diagnostic: the delivery protocol's memory traffic with no library. Each word stands for a
+/// UPID's first 16 bytes (status, then pir, in one line): the signaller does ABI S1 (load
+/// status), S3 (load pir), S4 (LOCK OR) and S5 (load status); the waiter polls pir with a PAUSE
+/// and collects it with XCHG. The floor for uintr: what spin pays for the protocol's atomics.
+/// </summary>
+internal unsafe struct ProtocolWords : ISharedWords
+{
+    public readonly void Signal(byte* word)
+    {
+        long* upid = (long*)word;
+        long status = Volatile.Read(ref upid[0]);
+        if ((Volatile.Read(ref upid[1]) & 1) == 0)
+            Interlocked.Or(ref upid[1], 1);
+        status |= Volatile.Read(ref upid[0]);
+        if (status == long.MinValue)
+            throw new InvalidOperationException(); // keeps the loads
+    }
+
+    public readonly void Await(byte* word)
+    {
+        long* pir = (long*)word + 1;
+        while (Volatile.Read(ref *pir) == 0 || Interlocked.Exchange(ref *pir, 0) == 0)
+        {
+            if (X86Base.IsSupported)
+                X86Base.Pause();
+        }
+    }
+}
+
+/// <summary>Sets up the page of a shared-memory mechanism.</summary>
 internal static class SharedMemory
 {
     /// <summary>The two words sit 128 bytes apart: different cache lines, and different adjacent-line prefetch pairs.</summary>
@@ -177,57 +203,4 @@ internal sealed unsafe class RingSpinMechanism : Mechanism
             Interlocked.Exchange(ref *_head, _position);
         }
     }
-}
-
-/// <summary>
-/// Diagnostic: the delivery protocol's memory traffic with no library. Each side's word pair
-/// stands for a UPID (status, then pir, in one line): the signaller does ABI S1 (load status),
-/// S3 (load pir), S4 (LOCK OR) and S5 (load status); the waiter polls pir with a PAUSE and
-/// collects it with XCHG. The floor for uintr: what spin pays for the protocol's atomics.
-/// </summary>
-internal sealed unsafe class ProtocolSpinMechanism : Mechanism
-{
-    private readonly SharedPage _page;
-    private readonly long* _toChild;
-    private readonly long* _toParent;
-
-    public ProtocolSpinMechanism(Socket control, bool parent)
-    {
-        _page = SharedMemory.Open(control, parent, "uintripc-bench-protocol");
-        _toChild = (long*)_page.Address;
-        _toParent = (long*)(_page.Address + SharedMemory.LineApart);
-    }
-
-    public override void Ping()
-    {
-        Post(_toChild);
-        Collect(_toParent);
-    }
-
-    public override void Pong()
-    {
-        Collect(_toChild);
-        Post(_toParent);
-    }
-
-    private static void Post(long* upid)
-    {
-        long status = Volatile.Read(ref upid[0]);
-        if ((Volatile.Read(ref upid[1]) & 1) == 0)
-            Interlocked.Or(ref upid[1], 1);
-        status |= Volatile.Read(ref upid[0]);
-        if (status == long.MinValue)
-            throw new InvalidOperationException(); // keeps the loads
-    }
-
-    private static void Collect(long* upid)
-    {
-        while (Volatile.Read(ref upid[1]) == 0 || Interlocked.Exchange(ref upid[1], 0) == 0)
-        {
-            if (X86Base.IsSupported)
-                X86Base.Pause();
-        }
-    }
-
-    public override void Dispose() => _page.Dispose();
 }

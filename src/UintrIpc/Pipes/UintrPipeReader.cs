@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.IO.Pipelines;
 using UintrIpc.Interop;
 using static UintrIpc.Pipes.RingDescriptor;
@@ -13,22 +12,18 @@ namespace UintrIpc.Pipes;
 internal sealed class UintrPipeReader : PipeReader
 {
     private readonly Ring _ring;
+    private readonly RingEnd _end;
     private readonly RingConsumer _consumer;
-    private readonly Doorbell _doorbell;
-    private readonly PeerLiveness _peer;
     private readonly RingSegment _first = new();
     private readonly RingSegment _second = new();
     private ulong _examined;
     private ulong _bufferEnd;       // end of the last buffer handed out
-    private int _cancelPending;
     private bool _completed;
-    private volatile bool _disposed;
 
     public UintrPipeReader(Ring ring, Doorbell doorbell, Doorbell.Remote space, PeerLiveness peer)
     {
         _ring = ring;
-        _doorbell = doorbell;
-        _peer = peer;
+        _end = new RingEnd(ring, doorbell, peer);
         _consumer = new RingConsumer(ring, space);
     }
 
@@ -42,7 +37,7 @@ internal sealed class UintrPipeReader : PipeReader
         }
         finally
         {
-            _ring.Exit(hold);
+            _end.Exit(hold);
         }
         result = outcome == Outcome.NotReady ? default : Result(outcome);
         return outcome != Outcome.NotReady;
@@ -74,19 +69,15 @@ internal sealed class UintrPipeReader : PipeReader
         }
         finally
         {
-            _ring.Exit(hold);
+            _end.Exit(hold);
         }
     }
 
-    public override void CancelPendingRead()
-    {
-        Interlocked.Exchange(ref _cancelPending, 1);
-        _doorbell.Interrupt();
-    }
+    public override void CancelPendingRead() => _end.CancelPending();
 
     public override void Complete(Exception? exception = null)
     {
-        if (_completed || _disposed)
+        if (_completed || _end.IsDisposed)
             return;
         _completed = true;
         RingHold hold = _ring.Enter();
@@ -98,7 +89,7 @@ internal sealed class UintrPipeReader : PipeReader
         }
         finally
         {
-            _ring.Exit(hold);
+            _end.Exit(hold);
         }
     }
 
@@ -106,8 +97,7 @@ internal sealed class UintrPipeReader : PipeReader
     internal void Close()
     {
         Complete();
-        _disposed = true;
-        _doorbell.Interrupt();
+        _end.Close();
     }
 
     internal RingConsumer Consumer => _consumer;
@@ -137,7 +127,7 @@ internal sealed class UintrPipeReader : PipeReader
         }
         finally
         {
-            _ring.Exit(hold);
+            _end.Exit(hold);
         }
     }
 
@@ -151,43 +141,18 @@ internal sealed class UintrPipeReader : PipeReader
                 cancellationToken.ThrowIfCancellationRequested();
                 if (Decide(minimum, anyUnconsumed: false) is var outcome && outcome != Outcome.NotReady)
                     return Result(outcome);
-                if (SpinForChange())
-                    continue;
-                try
-                {
-                    await _doorbell.WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (ObjectDisposedException) when (_disposed)
-                {
-                    throw new ObjectDisposedException(nameof(UintrPipe));
-                }
+                if (!SpinForChange())
+                    await _end.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            _ring.Exit(hold);
+            _end.Exit(hold);
         }
     }
 
     /// <summary>Spins until the producer's position or state changes or a reason to look arises; false when the spin budget ran out.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool SpinForChange()
-    {
-        long spinTicks = _doorbell.SpinTicks;
-        if (spinTicks == 0)
-            return false;
-        ulong tail = _consumer.TailPosition;
-        long end = Stopwatch.GetTimestamp() + spinTicks;
-        for (int spins = 1; ; spins++)
-        {
-            if (Volatile.Read(ref _ring.Tail) != tail || Volatile.Read(ref _ring.ProducerState) != StateOpen
-                || Volatile.Read(ref _cancelPending) != 0 || _peer.IsDead || _disposed)
-                return true;
-            CpuPause.Once();
-            if ((spins & 15) == 0 && Stopwatch.GetTimestamp() >= end)
-                return false;
-        }
-    }
+    private bool SpinForChange() => _end.SpinUntilChanged(ref _ring.Tail, _consumer.TailPosition, ref _ring.ProducerState);
 
     /// <summary>
     /// C1-C2 and the decision: data enough (new since the last examined position, or
@@ -195,14 +160,14 @@ internal sealed class UintrPipeReader : PipeReader
     /// </summary>
     private Outcome Decide(int minimum, bool anyUnconsumed)
     {
-        if (_disposed)
+        if (_end.IsDisposed)
             throw new ObjectDisposedException(nameof(UintrPipe));
         if (_completed)
             throw new InvalidOperationException("Reading is not allowed after the reader was completed.");
-        if (Volatile.Read(ref _cancelPending) != 0 && Interlocked.Exchange(ref _cancelPending, 0) != 0)
+        if (_end.TakeCancelPending())
             return Outcome.Canceled;
         // Before the position: whatever the peer published before it died is seen.
-        bool dead = _peer.IsDead || Liveness.OwnerWord.IsDead(Volatile.Read(ref _ring.ProducerOwner));
+        bool dead = _end.Peer.IsDead || Liveness.OwnerWord.IsDead(Volatile.Read(ref _ring.ProducerOwner));
         _consumer.Look();
         long available = _consumer.Available;
         uint state = _consumer.ProducerState;
@@ -282,9 +247,5 @@ internal sealed class UintrPipeReader : PipeReader
         throw new InvalidOperationException("The position does not come from the last buffer this reader returned.");
     }
 
-    private RingHold Enter()
-    {
-        RingHold hold = _disposed ? RingHold.None : _ring.Enter();
-        return hold != RingHold.None ? hold : throw new ObjectDisposedException(nameof(UintrPipe));
-    }
+    private RingHold Enter() => _end.Enter();
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Pipelines;
 using UintrIpc.Interop;
 
@@ -14,24 +13,20 @@ internal sealed class UintrPipeWriter : PipeWriter
     private const int MinimumStagingSize = 4096;
 
     private readonly Ring _ring;
+    private readonly RingEnd _end;
     private readonly RingProducer _producer;
-    private readonly Doorbell _doorbell;
-    private readonly PeerLiveness _peer;
     private byte[] _staging = [];
     private int _stagedStart;       // staged bytes before this are already in the ring
     private int _stagedEnd;
     private int _ringWritten;       // advanced into the ring, not yet published
     private int _handedOut;         // bytes of the last GetMemory not yet advanced
     private bool _handedRing;       // whether that memory was ring memory
-    private int _cancelPending;
     private bool _completed;
-    private volatile bool _disposed;
 
     public UintrPipeWriter(Ring ring, Doorbell doorbell, Doorbell.Remote data, PeerLiveness peer)
     {
         _ring = ring;
-        _doorbell = doorbell;
-        _peer = peer;
+        _end = new RingEnd(ring, doorbell, peer);
         _producer = new RingProducer(ring, data);
     }
 
@@ -75,7 +70,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         }
         finally
         {
-            _ring.Exit(hold);
+            _end.Exit(hold);
         }
     }
 
@@ -93,11 +88,7 @@ internal sealed class UintrPipeWriter : PipeWriter
             _stagedEnd += bytes;
     }
 
-    public override void CancelPendingFlush()
-    {
-        Interlocked.Exchange(ref _cancelPending, 1);
-        _doorbell.Interrupt();
-    }
+    public override void CancelPendingFlush() => _end.CancelPending();
 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
@@ -120,7 +111,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         }
         finally
         {
-            _ring.Exit(hold);
+            _end.Exit(hold);
         }
         return FlushStagedAsync(cancellationToken);
     }
@@ -160,13 +151,13 @@ internal sealed class UintrPipeWriter : PipeWriter
         }
         finally
         {
-            _ring.Exit(hold);
+            _end.Exit(hold);
         }
     }
 
     public override void Complete(Exception? exception = null)
     {
-        if (_completed || _disposed)
+        if (_completed || _end.IsDisposed)
             return;
         _completed = true;
         RingHold hold = _ring.Enter();
@@ -192,13 +183,13 @@ internal sealed class UintrPipeWriter : PipeWriter
         finally
         {
             _producer.Complete(aborted: exception is not null);
-            _ring.Exit(hold);
+            _end.Exit(hold);
         }
     }
 
     public override async ValueTask CompleteAsync(Exception? exception = null)
     {
-        if (exception is null && !_completed && !_disposed)
+        if (exception is null && !_completed && !_end.IsDisposed)
         {
             try
             {
@@ -216,11 +207,10 @@ internal sealed class UintrPipeWriter : PipeWriter
     internal void Close()
     {
         Complete();
-        _disposed = true;
-        _doorbell.Interrupt();
+        _end.Close();
     }
 
-    private bool PeerDead => _peer.IsDead || Liveness.OwnerWord.IsDead(Volatile.Read(ref _ring.ConsumerOwner));
+    private bool PeerDead => _end.Peer.IsDead || Liveness.OwnerWord.IsDead(Volatile.Read(ref _ring.ConsumerOwner));
 
     private void PublishWritten()
     {
@@ -260,7 +250,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         }
         finally
         {
-            _ring.Exit(hold);
+            _end.Exit(hold);
         }
     }
 
@@ -279,26 +269,17 @@ internal sealed class UintrPipeWriter : PipeWriter
                 _producer.Look();
                 if (_producer.Free > 0 || _producer.ConsumerCompleted)
                     return true;
-                if (_disposed)
+                if (_end.IsDisposed)
                     throw new ObjectDisposedException(nameof(UintrPipe));
-                if (Volatile.Read(ref _cancelPending) != 0)
+                if (_end.TakeCancelPending())
                 {
-                    Interlocked.Exchange(ref _cancelPending, 0);
                     Stage(unwritten.Span);
                     return false;
                 }
                 if (PeerDead)
                     throw new UintrException(Errno.ESHUTDOWN, "The peer process has exited.");
-                if (SpinForChange())
-                    continue;
-                try
-                {
-                    await _doorbell.WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (ObjectDisposedException) when (_disposed)
-                {
-                    throw new ObjectDisposedException(nameof(UintrPipe));
-                }
+                if (!SpinForChange())
+                    await _end.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -309,25 +290,9 @@ internal sealed class UintrPipeWriter : PipeWriter
     }
 
     /// <summary>Spins until the consumer's position or state changes or a reason to look arises; false when the spin budget ran out.</summary>
-    private bool SpinForChange()
-    {
-        long spinTicks = _doorbell.SpinTicks;
-        if (spinTicks == 0)
-            return false;
-        ulong head = Volatile.Read(ref _ring.Head);
-        long end = Stopwatch.GetTimestamp() + spinTicks;
-        for (int spins = 1; ; spins++)
-        {
-            if (Volatile.Read(ref _ring.Head) != head || Volatile.Read(ref _ring.ConsumerState) != 0
-                || Volatile.Read(ref _cancelPending) != 0 || _peer.IsDead || _disposed)
-                return true;
-            CpuPause.Once();
-            if ((spins & 15) == 0 && Stopwatch.GetTimestamp() >= end)
-                return false;
-        }
-    }
+    private bool SpinForChange() => _end.SpinUntilChanged(ref _ring.Head, Volatile.Read(ref _ring.Head), ref _ring.ConsumerState);
 
-    private bool TakeCancelPending() => Volatile.Read(ref _cancelPending) != 0 && Interlocked.Exchange(ref _cancelPending, 0) != 0;
+    private bool TakeCancelPending() => _end.TakeCancelPending();
 
     private FlushResult Finish(bool canceled)
     {
@@ -361,15 +326,11 @@ internal sealed class UintrPipeWriter : PipeWriter
 
     private void ThrowIfCompleted()
     {
-        if (_disposed)
+        if (_end.IsDisposed)
             throw new ObjectDisposedException(nameof(UintrPipe));
         if (_completed)
             throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
     }
 
-    private RingHold Enter()
-    {
-        RingHold hold = _disposed ? RingHold.None : _ring.Enter();
-        return hold != RingHold.None ? hold : throw new ObjectDisposedException(nameof(UintrPipe));
-    }
+    private RingHold Enter() => _end.Enter();
 }

@@ -3,6 +3,7 @@ using System.Numerics;
 using UintrIpc.Delivery;
 using UintrIpc.Diagnostics;
 using UintrIpc.Interop;
+using UintrIpc.Protocol;
 using static UintrIpc.Protocol.VectorPageDescriptor;
 
 namespace UintrIpc;
@@ -313,13 +314,20 @@ public sealed partial class UintrReceiver : IDisposable
         }
     }
 
-    /// <summary><see cref="SpinPollsPerCheck"/> polls with one PAUSE after each; true once a handler ran.</summary>
-    private bool PollRound(CancellationToken cancellationToken)
+    /// <summary>
+    /// <see cref="SpinPollsPerCheck"/> polls with one PAUSE after each; true once a handler ran.
+    /// The futex path's slots are looked up once a round: reached through the path object at
+    /// every poll, they cost three dependent loads between a PAUSE and the load that finds the
+    /// post. The region stays mapped while this thread is inside the wait (<see cref="Release"/>).
+    /// </summary>
+    private unsafe bool PollRound(CancellationToken cancellationToken)
     {
         ThrowIfInterrupted(cancellationToken);
+        byte* slots = _futex is { } futex ? futex.Slots : null;
         for (int i = 0; i < SpinPollsPerCheck; i++)
         {
-            ulong posted = _futex is { } futex ? futex.Collect(Volatile.Read(ref _liveMask)) : _path.Collect(Volatile.Read(ref _liveMask));
+            ulong live = Volatile.Read(ref _liveMask);
+            ulong posted = slots != null ? ReceiverProtocol.Collect(slots, live) : _path.Collect(live);
             if (posted != 0 && DeliverCollected(posted))
                 return true;
             CpuPause.Once();

@@ -68,6 +68,9 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath, IDispatchablePat
 
     public ulong Collect(ulong live) => ReceiverProtocol.Collect(_region.Slots, live);
 
+    /// <summary>Slot 0 of the region, for the spin's polls; mapped until <see cref="Dispose"/>.</summary>
+    public byte* Slots => _region.Slots;
+
     public ulong Peek(ulong live) => ReceiverProtocol.Peek(_region.Slots, live);
 
     public BlockResult Block(ulong live, uint generation, long timeoutNs, Func<bool> beforeSleep)

@@ -14,8 +14,8 @@ internal sealed class UintrPipeReader : PipeReader
     private readonly Ring _ring;
     private readonly RingEnd _end;
     private readonly RingConsumer _consumer;
-    private readonly RingSegment _first = new();
-    private readonly RingSegment _second = new();
+    private readonly RingSegment _first;
+    private readonly RingSegment _second;
     private ulong _examined;
     private ulong _bufferEnd;       // end of the last buffer handed out
     private bool _completed;
@@ -25,6 +25,8 @@ internal sealed class UintrPipeReader : PipeReader
         _ring = ring;
         _end = new RingEnd(ring, doorbell, peer);
         _consumer = new RingConsumer(ring, space);
+        _second = new RingSegment(ring.Memory.Memory, next: null);
+        _first = new RingSegment(ring.Memory.Memory, _second);
     }
 
     public override bool TryRead(out ReadResult result)
@@ -58,7 +60,7 @@ internal sealed class UintrPipeReader : PipeReader
         {
             ulong head = _consumer.HeadPosition;
             ulong c = Resolve(consumed, head);
-            ulong e = Resolve(examined, head);
+            ulong e = examined.Equals(consumed) ? c : Resolve(examined, head);
             if (c < head || c > _bufferEnd)
                 throw new ArgumentOutOfRangeException(nameof(consumed), "The consumed position is outside the last buffer read.");
             if (e < c || e > _bufferEnd)
@@ -196,9 +198,7 @@ internal sealed class UintrPipeReader : PipeReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ReadResult Result(Outcome outcome)
     {
-        RingSegment? end = SetSegments(out int endIndex);
-        return new(end is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_first, 0, end, endIndex),
-            isCanceled: outcome == Outcome.Canceled, isCompleted: outcome == Outcome.Completed);
+        return new(Unconsumed(), isCanceled: outcome == Outcome.Canceled, isCompleted: outcome == Outcome.Completed);
     }
 
     private enum Outcome
@@ -210,31 +210,25 @@ internal sealed class UintrPipeReader : PipeReader
     }
 
     /// <summary>
-    /// Points the segments at the unconsumed bytes: one segment, or two at the wrap. Returns the
-    /// last segment and, in <paramref name="endIndex"/>, the end within it; null when there are none.
+    /// The unconsumed bytes as a sequence over the ring: within the first segment, or from it
+    /// into the second at the wrap; never an empty segment.
     /// </summary>
-    private RingSegment? SetSegments(out int endIndex)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySequence<byte> Unconsumed()
     {
         ulong head = _consumer.HeadPosition;
         ulong tail = _consumer.TailPosition;
         _bufferEnd = tail;
-        int length = (int)(tail - head);
-        endIndex = 0;
-        if (length == 0)
-            return null;
+        if (tail == head)
+            return ReadOnlySequence<byte>.Empty;
         int offset = (int)(head & _ring.Mask);
-        int first = Math.Min(length, _ring.Size - offset);
-        Memory<byte> memory = _ring.Memory.Memory;
-        if (first == length)
-        {
-            _first.Set(memory.Slice(offset, length), head, null);
-            endIndex = length;
-            return _first;
-        }
-        _second.Set(memory[..(length - first)], head + (ulong)first, null);
-        _first.Set(memory.Slice(offset, first), head, _second);
-        endIndex = length - first;
-        return _second;
+        ulong lap = head - (ulong)offset;
+        _first.MoveTo(lap);
+        _second.MoveTo(lap + (ulong)_ring.Size);
+        int end = offset + (int)(tail - head);
+        return end <= _ring.Size
+            ? new ReadOnlySequence<byte>(_first, offset, _first, end)
+            : new ReadOnlySequence<byte>(_first, offset, _second, end - _ring.Size);
     }
 
     private ulong Resolve(SequencePosition position, ulong head)

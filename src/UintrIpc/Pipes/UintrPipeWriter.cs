@@ -36,7 +36,18 @@ internal sealed class UintrPipeWriter : PipeWriter
 
     internal RingProducer Producer => _producer;
 
-    public override Memory<byte> GetMemory(int sizeHint = 0)
+    public override Memory<byte> GetMemory(int sizeHint = 0) =>
+        Reserve(sizeHint) is var offset && offset >= 0 ? _ring.Memory.Memory.Slice(offset, _handedOut) : _staging.AsMemory(_stagedEnd);
+
+    // The span straight from the mapping: the Memory's own Span would go through the manager.
+    public override unsafe Span<byte> GetSpan(int sizeHint = 0) =>
+        Reserve(sizeHint) is var offset && offset >= 0 ? new Span<byte>(_ring.Data + offset, _handedOut) : _staging.AsSpan(_stagedEnd);
+
+    /// <summary>
+    /// Finds the memory a GetMemory/GetSpan hands out: the ring's offset, or -1 for the staging
+    /// buffer (docs/PIPE.md section 10); its length is <see cref="_handedOut"/>.
+    /// </summary>
+    private int Reserve(int sizeHint)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
         ThrowIfCompleted();
@@ -60,21 +71,19 @@ internal sealed class UintrPipeWriter : PipeWriter
                 {
                     _handedRing = true;
                     _handedOut = contiguous;
-                    return _ring.Memory.Memory.Slice(offset, contiguous);
+                    return offset;
                 }
             }
             EnsureStaging(Math.Max(wanted, MinimumStagingSize));
             _handedRing = false;
             _handedOut = _staging.Length - _stagedEnd;
-            return _staging.AsMemory(_stagedEnd);
+            return -1;
         }
         finally
         {
             _end.Exit(hold);
         }
     }
-
-    public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
 
     public override void Advance(int bytes)
     {

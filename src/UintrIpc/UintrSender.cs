@@ -91,8 +91,20 @@ public sealed class UintrSender : IDisposable
     public void Send()
     {
         if (Volatile.Read(ref _state) != Registered)
-            ThrowForState();
-        Post();
+            ThrowForState(counted: true);
+        Post(counted: true);
+    }
+
+    /// <summary>
+    /// <see cref="Send"/> for a pipe's doorbell: its posts are the pipe's own, not sends of the
+    /// application's that the Meter counts (and the count's thread-local cell costs a TLS lookup
+    /// on every message).
+    /// </summary>
+    internal void SendUncounted()
+    {
+        if (Volatile.Read(ref _state) != Registered)
+            ThrowForState(counted: false);
+        Post(counted: false);
     }
 
     /// <summary>Posts through the sender registered at <paramref name="index"/> (<c>SENDUIPI index</c>).</summary>
@@ -109,7 +121,7 @@ public sealed class UintrSender : IDisposable
             throw ReceiverDied(sender!._vector);
         // A Dispose racing from here on retires the slot to a private page: the post is
         // harmless and counts as made before the Dispose.
-        sender!.Post();
+        sender!.Post(counted: true);
     }
 
     /// <summary>Hardware-only: the kernel's <c>uintr_register_sender</c>, then an index in this process's table.</summary>
@@ -127,16 +139,24 @@ public sealed class UintrSender : IDisposable
         }
     }
 
-    private void Post()
+    // Kept a call of its own (as the JIT made it before the flag): SendInstructionTests reads its code.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Post(bool counted)
     {
         if (_native is not null)
             _native.Post();
         else if (SenderProtocol.Post(_upid, _pirBit) is var outcome && outcome != SendOutcome.Ok)
-        {
+            ThrowRefused(outcome, counted);
+        if (counted)
+            SendCounters.Sent();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowRefused(SendOutcome outcome, bool counted)
+    {
+        if (counted)
             SendCounters.Failed();
-            throw outcome == SendOutcome.Closed ? VectorClosed(_vector) : ReceiverDied(_vector);
-        }
-        SendCounters.Sent();
+        throw outcome == SendOutcome.Closed ? VectorClosed(_vector) : ReceiverDied(_vector);
     }
 
     /// <summary>Unregisters the sender (<c>uintr_unregister_sender</c>) and frees its index.</summary>
@@ -152,9 +172,10 @@ public sealed class UintrSender : IDisposable
     private void OnReceiverExit() => Interlocked.CompareExchange(ref _state, ReceiverGone, Registered);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ThrowForState()
+    private void ThrowForState(bool counted)
     {
-        SendCounters.Failed();
+        if (counted)
+            SendCounters.Failed();
         ThrowIfDisposed();
         throw ReceiverDied(_vector);
     }

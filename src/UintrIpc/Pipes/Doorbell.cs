@@ -126,7 +126,7 @@ internal sealed class Doorbell : IDisposable
         {
             try
             {
-                sender.Send();
+                sender.SendUncounted();
             }
             catch (UintrException e) when (e.Errno == Errno.ESHUTDOWN)
             {

@@ -29,7 +29,7 @@ public sealed partial class SendInstructionTests(ITestOutputHelper output)
         Assert.True(process.WaitForExit(Until.Hang), "send-once hung");
         Assert.True(process.ExitCode == 0, $"send-once exited {process.ExitCode}: {await stderr}");
 
-        Assert.Contains("; Assembly listing for method UintrIpc.UintrSender:Post(", listing, StringComparison.Ordinal);
+        Assert.Contains("; Assembly listing for method UintrIpc.UintrSender:Post()", listing, StringComparison.Ordinal);
         // The JIT prints the prefix on a line of its own: "lock", then "or  qword ptr [...], ...".
         Match locked = LockedOr().Match(listing);
         output.WriteLine(locked.Success ? locked.Value : listing);

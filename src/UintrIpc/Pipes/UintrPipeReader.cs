@@ -91,7 +91,7 @@ internal sealed class UintrPipeReader : PipeReader
         }
         finally
         {
-            _end.Exit(hold);
+            _ring.Exit(hold);
         }
     }
 
@@ -109,7 +109,6 @@ internal sealed class UintrPipeReader : PipeReader
     /// machinery: in a request/response exchange this is the whole of the reader's latency.
     /// Failures found on the way throw at once, as they do from <see cref="Pipe"/>'s reader.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ValueTask<ReadResult> Read(int minimum, CancellationToken cancellationToken)
     {
         if (!cancellationToken.IsCancellationRequested && ReadNow(minimum) is var outcome && outcome != Outcome.NotReady)
@@ -118,7 +117,6 @@ internal sealed class UintrPipeReader : PipeReader
     }
 
     /// <summary>The data is there, or arrives within the spin.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private Outcome ReadNow(int minimum)
     {
         RingHold hold = Enter();

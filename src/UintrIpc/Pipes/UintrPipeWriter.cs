@@ -110,13 +110,13 @@ internal sealed class UintrPipeWriter : PipeWriter
             if (_stagedEnd == _stagedStart)
             {
                 // Only the consumer's state answers this flush; its position, the line the
-                // consumer writes every message, waits for the next GetMemory.
+                // consumer writes at every message, is read when the space known of runs short.
                 _producer.LookState();
-                return new(Finish(canceled: TakeCancelPending()));
+                return new(Finish(canceled: _end.TakeCancelPending()));
             }
             _producer.Look();
             if (_producer.ConsumerCompleted)
-                return new(Finish(canceled: TakeCancelPending()));
+                return new(Finish(canceled: _end.TakeCancelPending()));
         }
         finally
         {
@@ -156,7 +156,7 @@ internal sealed class UintrPipeWriter : PipeWriter
                 if (!await WaitForSpaceAsync(source, cancellationToken).ConfigureAwait(false))
                     return new FlushResult(isCanceled: true, isCompleted: false);
             }
-            return Finish(canceled: TakeCancelPending());
+            return Finish(canceled: _end.TakeCancelPending());
         }
         finally
         {
@@ -192,7 +192,7 @@ internal sealed class UintrPipeWriter : PipeWriter
         finally
         {
             _producer.Complete(aborted: exception is not null);
-            _end.Exit(hold);
+            _ring.Exit(hold);
         }
     }
 
@@ -255,7 +255,7 @@ internal sealed class UintrPipeWriter : PipeWriter
                 if (!await WaitForSpaceAsync(ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false))
                     return new FlushResult(isCanceled: true, isCompleted: false);
             }
-            return Finish(canceled: TakeCancelPending());
+            return Finish(canceled: _end.TakeCancelPending());
         }
         finally
         {
@@ -301,7 +301,6 @@ internal sealed class UintrPipeWriter : PipeWriter
     /// <summary>Spins until the consumer's position or state changes or a reason to look arises; false when the spin budget ran out.</summary>
     private bool SpinForChange() => _end.SpinUntilChanged(ref _ring.Head, Volatile.Read(ref _ring.Head), ref _ring.ConsumerState);
 
-    private bool TakeCancelPending() => _end.TakeCancelPending();
 
     private FlushResult Finish(bool canceled)
     {

@@ -27,18 +27,22 @@ internal sealed class UintrMechanism : Mechanism
             : (long)(poll.TotalSeconds * Stopwatch.Frequency);
         _receiver = UintrReceiver.Register(static _ => { }, new UintrReceiverOptions { SpinDuration = spin });
         _own = _receiver.CreateFd(0);
+        _peer = ExchangeFds(control, parent, _own);
+        _sender = UintrSender.Register(_peer);
+    }
+
+    /// <summary>Sends <paramref name="own"/> to the other process and returns the one it sent.</summary>
+    internal static UintrFd ExchangeFds(Socket control, bool parent, UintrFd own)
+    {
         // The parent sends first and the child receives first, so neither waits on the other.
         if (parent)
         {
-            control.SendUintrFd(_own);
-            _peer = control.ReceiveUintrFd();
+            control.SendUintrFd(own);
+            return control.ReceiveUintrFd();
         }
-        else
-        {
-            _peer = control.ReceiveUintrFd();
-            control.SendUintrFd(_own);
-        }
-        _sender = UintrSender.Register(_peer);
+        UintrFd peer = control.ReceiveUintrFd();
+        control.SendUintrFd(own);
+        return peer;
     }
 
     public UintrMode Mode => _receiver.Mode;

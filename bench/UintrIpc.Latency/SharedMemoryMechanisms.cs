@@ -139,68 +139,54 @@ internal static class SharedMemory
 }
 
 /// <summary>
-/// Diagnostic: the pipe's memory traffic with no library. Per direction a producer position,
-/// a consumer position (each in its own line) and a 1 KiB data area on a shared page; Ping
-/// copies 64 bytes in, publishes the position with a full barrier (as a UintrPipe does),
-/// spins on the other direction's position, copies the answer out and frees it (a full
-/// barrier too). The floor for uintr-pipe.
+/// Diagnostic: the pipe's memory traffic with no library, over two <see cref="BareRing"/>s:
+/// Ping copies 64 bytes in and publishes them, spins on the other ring's position, copies the
+/// answer out and frees it. The floor for uintr-pipe.
 /// </summary>
 internal sealed unsafe class RingSpinMechanism : Mechanism
 {
     private const int MessageSize = 64;
-    private const int DataSize = 1024;
 
     private readonly SharedPage _page;
-    private readonly Direction _out;
-    private readonly Direction _in;
+    private readonly BareRing _out;
+    private readonly BareRing _in;
     private readonly byte[] _message = new byte[MessageSize];
+    private long _written;
+    private long _read;
 
     public RingSpinMechanism(Socket control, bool parent)
     {
         _page = SharedMemory.Open(control, parent, "uintripc-bench-ring");
-        var toChild = new Direction(_page.Address, 0);
-        var toParent = new Direction(_page.Address, 1);
-        (_out, _in) = parent ? (toChild, toParent) : (toParent, toChild);
+        (_out, _in) = BareRing.Pair(_page, parent);
     }
 
     public override void Ping()
     {
-        _out.Write(_message);
-        _in.Read(_message);
+        Write();
+        Read();
     }
 
     public override void Pong()
     {
-        _in.Read(_message);
-        _out.Write(_message);
+        Read();
+        Write();
     }
 
     public override void Dispose() => _page.Dispose();
 
-    private sealed class Direction(byte* page, int index)
+    private void Write()
     {
-        private readonly long* _tail = (long*)(page + (index * 256));
-        private readonly long* _head = (long*)(page + (index * 256) + 128);
-        private readonly byte* _data = page + 1024 + (index * DataSize);
-        private long _position;
+        _message.CopyTo(_out.Span(_written, MessageSize));
+        _written += MessageSize;
+        _out.Publish(_written);
+    }
 
-        public void Write(byte[] message)
-        {
-            message.CopyTo(new Span<byte>(_data + (_position & (DataSize - 1)), MessageSize));
-            _position += MessageSize;
-            Interlocked.Exchange(ref *_tail, _position);
-        }
-
-        public void Read(byte[] message)
-        {
-            while (Volatile.Read(ref *_tail) == _position)
-            {
-                if (X86Base.IsSupported)
-                    X86Base.Pause();
-            }
-            new ReadOnlySpan<byte>(_data + (_position & (DataSize - 1)), MessageSize).CopyTo(message);
-            _position += MessageSize;
-            Interlocked.Exchange(ref *_head, _position);
-        }
+    private void Read()
+    {
+        while (_in.Tail == _read)
+            BareRing.Pause();
+        _in.Span(_read, MessageSize).CopyTo(_message);
+        _read += MessageSize;
+        _in.Free(_read);
     }
 }

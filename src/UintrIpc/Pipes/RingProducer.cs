@@ -60,9 +60,6 @@ internal sealed class RingProducer(Ring ring, Doorbell.Remote data)
     /// <summary>
     /// Stores into the free byte at the producer position, so that the line the next publish
     /// starts in is fetched for writing now, while the consumer reads this one (PIPE.md 4, note 5).
-    /// Otherwise the next publish waits for that line and then for the line of <c>tail</c>, one
-    /// after the other (its full barrier orders them): a cache-line transfer more on the latency
-    /// path, about a third of a 64-byte request/response.
     /// </summary>
     private unsafe void ClaimNextLine()
     {

@@ -66,13 +66,31 @@ internal sealed unsafe class Ring : IDisposable
     }
 
     /// <summary>
-    /// Keeps the mapping alive until <see cref="Exit"/>; <see cref="RingHold.None"/> once it is
-    /// released. One caller at a time takes the slot: one compare-and-swap in, a plain store
-    /// out, where the mapping's reference count would cost two of them (a pipe end makes four
-    /// calls a message, all on the latency path). A second caller meanwhile (a Complete from
-    /// another thread while a read waits) counts a reference on the mapping instead.
+    /// Keeps the mapping alive until <see cref="Exit"/>, for a call that ends on the thread that
+    /// made it; <see cref="RingHold.None"/> once the ring is released. An end makes four such
+    /// calls a message, all on the latency path, so the thread that made the first one (the
+    /// owner) enters with plain stores to a counter only it writes: no atomic instruction.
+    /// <see cref="Dispose"/> pays instead, with a process-wide barrier between its flag and its
+    /// look at the counter (the asymmetric form of Dekker's handshake). Any other thread takes
+    /// the one slot with a compare-and-swap, or a reference on the mapping when the slot is taken.
     /// </summary>
     public RingHold Enter()
+    {
+        int me = Environment.CurrentManagedThreadId;
+        int owner = _owner;
+        if (owner == me || (owner == 0 && Interlocked.CompareExchange(ref _owner, me, 0) == 0))
+        {
+            Volatile.Write(ref _ownerInside, _ownerInside + 1);
+            if (Volatile.Read(ref _disposing) == 0)
+                return RingHold.Owner;
+            Exit(RingHold.Owner);
+            return RingHold.None;
+        }
+        return EnterAcrossAwait();
+    }
+
+    /// <summary>As <see cref="Enter"/>, for a call that may end on another thread (one that awaits).</summary>
+    public RingHold EnterAcrossAwait()
     {
         if (Interlocked.CompareExchange(ref _slot, 1, 0) == 0)
         {
@@ -93,30 +111,49 @@ internal sealed unsafe class Ring : IDisposable
 
     public void Exit(RingHold hold)
     {
-        if (hold == RingHold.Reference)
+        switch (hold)
         {
-            _mapping.DangerousRelease();
+            case RingHold.Owner:
+                Volatile.Write(ref _ownerInside, _ownerInside - 1);
+                break;
+            case RingHold.Slot:
+                Volatile.Write(ref _slot, 0);
+                break;
+            case RingHold.Reference:
+                _mapping.DangerousRelease();
+                return;
+            default:
+                return;
         }
-        else if (hold == RingHold.Slot)
-        {
-            // Dispose's process-wide barrier orders this store before its read of the slot, or
-            // Dispose's flag before the read here: one of the two releases the mapping.
-            Volatile.Write(ref _slot, 0);
-            if (Volatile.Read(ref _disposing) != 0)
-                _mapping.Dispose();
-        }
+        if (Volatile.Read(ref _disposing) != 0)
+            ReleaseIfUnheld();
     }
 
     /// <summary>Unmaps once no call is inside: now, or at the last <see cref="Exit"/>.</summary>
     public void Dispose()
     {
         Interlocked.Exchange(ref _disposing, 1);
+        ReleaseIfUnheld();
+    }
+
+    /// <summary>
+    /// Unmaps when neither the owner nor the slot holds the ring (references are the mapping's
+    /// own count). The process-wide barrier makes every store to the counter and the slot made
+    /// before it visible here, and makes every load of <see cref="_disposing"/> after it see the
+    /// flag: an owner that read it clear has its count in by now, and one that enters later backs
+    /// out. Every party that finds the flag set on its way out comes here after clearing its own
+    /// hold, so the last one out finds the ring unheld. Unmapping twice is harmless.
+    /// </summary>
+    private void ReleaseIfUnheld()
+    {
         Interlocked.MemoryBarrierProcessWide();
-        if (Volatile.Read(ref _slot) == 0)
+        if (Volatile.Read(ref _ownerInside) == 0 && Volatile.Read(ref _slot) == 0)
             _mapping.Dispose();
     }
 
-    private int _slot;        // 1 while a caller holds it (RingHold.Slot)
+    private int _owner;           // the managed thread id of the owner; 0 until the first Enter
+    private int _ownerInside;     // the owner's calls inside; written by the owner only
+    private int _slot;            // 1 while another caller holds it (RingHold.Slot)
     private int _disposing;
 
     /// <summary>Copies <paramref name="source"/> into the data area at <paramref name="position"/>, in two pieces at the wrap.</summary>
@@ -132,10 +169,11 @@ internal sealed unsafe class Ring : IDisposable
     private ref T Word<T>(int offset) where T : unmanaged => ref Unsafe.AsRef<T>(_header + offset);
 }
 
-/// <summary>How a call keeps a <see cref="Ring"/> mapped: not at all (it is gone), by its one slot, or by a reference.</summary>
+/// <summary>How a call keeps a <see cref="Ring"/> mapped: not at all (it is gone), as the owner, by the one slot, or by a reference.</summary>
 internal enum RingHold
 {
     None,
+    Owner,
     Slot,
     Reference,
 }

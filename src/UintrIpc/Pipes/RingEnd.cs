@@ -19,11 +19,13 @@ internal sealed class RingEnd(Ring ring, Doorbell doorbell, PeerLiveness peer)
 
     /// <summary>Holds the ring for a call (see <see cref="Ring.Enter"/>).</summary>
     /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
-    public RingHold Enter()
-    {
-        RingHold hold = _disposed ? RingHold.None : ring.Enter();
-        return hold != RingHold.None ? hold : throw new ObjectDisposedException(nameof(UintrPipe));
-    }
+    public RingHold Enter() => Held(_disposed ? RingHold.None : ring.Enter());
+
+    /// <summary>Holds the ring for a call that may end on another thread (see <see cref="Ring.EnterAcrossAwait"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
+    public RingHold EnterAcrossAwait() => Held(_disposed ? RingHold.None : ring.EnterAcrossAwait());
+
+    private static RingHold Held(RingHold hold) => hold != RingHold.None ? hold : throw new ObjectDisposedException(nameof(UintrPipe));
 
     public void Exit(RingHold hold) => ring.Exit(hold);
 

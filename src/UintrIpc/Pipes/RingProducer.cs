@@ -37,12 +37,18 @@ internal sealed class RingProducer(Ring ring, Doorbell.Remote data)
     /// <summary>F1's state half alone: what a flush with nothing left to write reports.</summary>
     public void LookState()
     {
-        if (_violation is not null)
-            throw Violation();
+        ThrowIfViolated();
         uint state = Volatile.Read(ref ring.ConsumerState);
         if (state > StateCompleted || (_consumerCompleted && state != StateCompleted))
             Fail($"consumer state {state}");
         _consumerCompleted = state == StateCompleted;
+    }
+
+    /// <summary>EPROTO when a violation was seen before: every call after the first fails.</summary>
+    public void ThrowIfViolated()
+    {
+        if (_violation is not null)
+            throw Violation();
     }
 
     /// <summary>F2: tells the consumer that the producer may sleep for space; then <see cref="Look"/> again (F3).</summary>

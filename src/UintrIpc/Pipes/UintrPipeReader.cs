@@ -133,7 +133,7 @@ internal sealed class UintrPipeReader : PipeReader
 
     private async ValueTask<ReadResult> ReadSlowAsync(int minimum, CancellationToken cancellationToken)
     {
-        RingHold hold = Enter();
+        RingHold hold = _end.EnterAcrossAwait();
         try
         {
             while (true)
@@ -166,9 +166,19 @@ internal sealed class UintrPipeReader : PipeReader
             throw new InvalidOperationException("Reading is not allowed after the reader was completed.");
         if (_end.TakeCancelPending())
             return Outcome.Canceled;
-        // Before the position: whatever the peer published before it died is seen.
-        bool dead = _end.Peer.IsDead || Liveness.OwnerWord.IsDead(Volatile.Read(ref _ring.ProducerOwner));
         _consumer.Look();
+        Outcome outcome = Judge(minimum, anyUnconsumed, peerDead: false);
+        if (outcome != Outcome.NotReady || !PeerDead)
+            return outcome;
+        // The position again, after the death was seen: whatever the peer published before it died is in.
+        _consumer.Look();
+        return Judge(minimum, anyUnconsumed, peerDead: true);
+    }
+
+    private bool PeerDead => _end.Peer.IsDead || Liveness.OwnerWord.IsDead(Volatile.Read(ref _ring.ProducerOwner));
+
+    private Outcome Judge(int minimum, bool anyUnconsumed, bool peerDead)
+    {
         long available = _consumer.Available;
         uint state = _consumer.ProducerState;
         bool unexamined = _consumer.TailPosition > _examined;
@@ -177,7 +187,7 @@ internal sealed class UintrPipeReader : PipeReader
             return Outcome.Completed;
         if (ready)
             return Outcome.Data;
-        if (state == StateAborted || dead)
+        if (state == StateAborted || peerDead)
         {
             // The stream ends in an error, but the bytes published before it are still data.
             if (unexamined)

@@ -45,45 +45,49 @@ internal sealed class UintrPipeWriter : PipeWriter
 
     /// <summary>
     /// Finds the memory a GetMemory/GetSpan hands out: the ring's offset, or -1 for the staging
-    /// buffer (docs/PIPE.md section 10); its length is <see cref="_handedOut"/>.
+    /// buffer (docs/PIPE.md section 10); its length is <see cref="_handedOut"/>. When the free
+    /// space this end already knows of is enough, it touches no shared memory, so it does not
+    /// hold the ring.
     /// </summary>
     private int Reserve(int sizeHint)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
         ThrowIfCompleted();
-        RingHold hold = Enter();
-        try
+        _producer.ThrowIfViolated();
+        int wanted = Math.Max(sizeHint, 1);
+        if (_stagedEnd == _stagedStart)
         {
-            int wanted = Math.Max(sizeHint, 1);
-            if (_stagedEnd == _stagedStart)
+            int offset = (int)((_producer.TailPosition + (ulong)_ringWritten) & _ring.Mask);
+            int contiguous = Contiguous(offset);
+            if (contiguous < wanted)
             {
-                // The consumer's position only when the space already known is not enough: its
-                // line is the one the consumer writes at every message.
-                _producer.LookState();
-                int offset = (int)((_producer.TailPosition + (ulong)_ringWritten) & _ring.Mask);
-                int contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
-                if (contiguous < wanted)
+                // The consumer's position only now: its line is the one the consumer writes at every message.
+                RingHold hold = Enter();
+                try
                 {
                     _producer.Look();
-                    contiguous = (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
                 }
-                if (contiguous >= wanted)
+                finally
                 {
-                    _handedRing = true;
-                    _handedOut = contiguous;
-                    return offset;
+                    _end.Exit(hold);
                 }
+                contiguous = Contiguous(offset);
             }
-            EnsureStaging(Math.Max(wanted, MinimumStagingSize));
-            _handedRing = false;
-            _handedOut = _staging.Length - _stagedEnd;
-            return -1;
+            if (contiguous >= wanted)
+            {
+                _handedRing = true;
+                _handedOut = contiguous;
+                return offset;
+            }
         }
-        finally
-        {
-            _end.Exit(hold);
-        }
+        EnsureStaging(Math.Max(wanted, MinimumStagingSize));
+        _handedRing = false;
+        _handedOut = _staging.Length - _stagedEnd;
+        return -1;
     }
+
+    /// <summary>The free bytes known of from <paramref name="offset"/> (the write position) to the end of the free region or of the data area.</summary>
+    private int Contiguous(int offset) => (int)Math.Min(_producer.Free - _ringWritten, _ring.Size - offset);
 
     public override void Advance(int bytes)
     {
@@ -137,7 +141,7 @@ internal sealed class UintrPipeWriter : PipeWriter
                 return flushed;
             }
         }
-        RingHold hold = Enter();
+        RingHold hold = _end.EnterAcrossAwait();
         try
         {
             while (!source.IsEmpty)
@@ -221,10 +225,13 @@ internal sealed class UintrPipeWriter : PipeWriter
 
     private bool PeerDead => _end.Peer.IsDead || Liveness.OwnerWord.IsDead(Volatile.Read(ref _ring.ConsumerOwner));
 
+    /// <summary>
+    /// Publishes what was advanced into the ring, then fails if the peer is dead: after the
+    /// publish, so that the check is not on a message's way (bytes published to a dead peer are
+    /// lost either way).
+    /// </summary>
     private void PublishWritten()
     {
-        if (PeerDead)
-            throw new UintrException(Errno.ESHUTDOWN, "The peer process has exited.");
         if (_ringWritten > 0)
         {
             int count = _ringWritten;
@@ -232,11 +239,13 @@ internal sealed class UintrPipeWriter : PipeWriter
             _handedOut = 0;
             _producer.Publish(count);
         }
+        if (PeerDead)
+            throw new UintrException(Errno.ESHUTDOWN, "The peer process has exited.");
     }
 
     private async ValueTask<FlushResult> FlushStagedAsync(CancellationToken cancellationToken)
     {
-        RingHold hold = Enter();
+        RingHold hold = _end.EnterAcrossAwait();
         try
         {
             while (_stagedEnd > _stagedStart)

@@ -58,7 +58,7 @@ internal static class MechanismCatalog
         ("uintr-longspin", "diagnostic: UintrIpc, SpinDuration = 1 s: Wait spins but never sleeps", true),
         ("uintr-poll", "diagnostic: UintrIpc, Send + a busy loop of Poll() with a PAUSE: Wait's own overhead left out", true),
         ("protocol-spin", "diagnostic: uintr's memory traffic with no library (S1, S3, LOCK OR, S5; poll and XCHG collect, busy-poll): its floor", true),
-        ("ring-spin", "diagnostic: uintr-pipe's memory traffic with no library (positions, 64-byte copies, two full barriers per message, busy-poll): its floor", true),
+        ("ring-spin", "diagnostic: uintr-pipe's memory traffic with no library (positions, 64-byte copies, two full barriers per message, the next line claimed, busy-poll): its floor", true),
         ("ring-pipelines", "diagnostic: ring-spin behind a PipeReader/PipeWriter that does nothing else, with uintr-pipe's calls: the floor for that application code", true),
     ];
 

@@ -28,6 +28,30 @@ public class PipeStreamTests
         }
     }
 
+    [Theory]
+    [InlineData(2048)]
+    [InlineData(4095)]
+    public async Task ThePublishThatFillsTheRingLeavesTheUnreadBytesAlone(int first)
+    {
+        // After a publish the producer stores a byte at its new position when that byte is free
+        // (PIPE.md 4, note 5); in a full ring that position is the first unread byte.
+        var (a, b) = UintrPipe.CreatePair(Small(4096));
+        using (a)
+        using (b)
+        {
+            byte[] data = [.. Pattern(4096).Select(x => x == 0 ? (byte)1 : x)];
+            foreach ((int start, int length) in new[] { (0, first), (first, 4096 - first) })
+            {
+                data.AsSpan(start, length).CopyTo(a.Output.GetSpan(length));
+                a.Output.Advance(length);
+                await Bounded(a.Output.FlushAsync(), "flush");
+            }
+            ReadResult result = await Bounded(b.Input.ReadAtLeastAsync(4096), "read");
+            Assert.Equal(data, result.Buffer.ToArray());
+            b.Input.AdvanceTo(result.Buffer.End);
+        }
+    }
+
     [Fact]
     public async Task BothDirectionsAtOnce()
     {

@@ -86,6 +86,8 @@ internal readonly struct BareRingPipe : IPipeEnds
         private long _tail;
         private int _advanced;
 
+        // Up to the data area's end and never waiting for space: the ping-pong's 64-byte
+        // messages never straddle the end of the 1 KiB area, and one is in flight at a time.
         public override Span<byte> GetSpan(int sizeHint = 0)
         {
             int offset = BareRing.Offset(_tail + _advanced);

@@ -143,7 +143,7 @@ internal static class SharedMemory
 /// Ping copies 64 bytes in and publishes them, spins on the other ring's position, copies the
 /// answer out and frees it. The floor for uintr-pipe.
 /// </summary>
-internal sealed unsafe class RingSpinMechanism : Mechanism
+internal sealed class RingSpinMechanism : Mechanism
 {
     private const int MessageSize = 64;
 

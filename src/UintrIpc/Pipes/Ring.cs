@@ -67,9 +67,9 @@ internal sealed unsafe class Ring : IDisposable
 
     /// <summary>
     /// Keeps the mapping alive until <see cref="Exit"/>, for a call that ends on the thread that
-    /// made it; <see cref="RingHold.None"/> once the ring is released. An end makes four such
-    /// calls a message, all on the latency path, so the thread that made the first one (the
-    /// owner) enters with plain stores to a counter only it writes: no atomic instruction.
+    /// made it; <see cref="RingHold.None"/> once the ring is released. A message takes three such
+    /// calls (read, AdvanceTo, flush), all on its way, so the thread that made the first one
+    /// (the owner) enters with plain stores to a counter only it writes: no atomic instruction.
     /// <see cref="Dispose"/> pays instead, with a process-wide barrier between its flag and its
     /// look at the counter (the asymmetric form of Dekker's handshake). Any other thread takes
     /// the one slot with a compare-and-swap, or a reference on the mapping when the slot is taken.

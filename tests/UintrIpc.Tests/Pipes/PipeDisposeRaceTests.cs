@@ -5,7 +5,8 @@ namespace UintrIpc.Tests.Pipes;
 
 /// <summary>
 /// A ring stays mapped while a call is inside it and is unmapped by whichever comes last, the
-/// Dispose or the call (Ring.Enter/Exit: one caller on a slot, others by reference).
+/// Dispose or the call (Ring.Enter/Exit: the owner thread by a counter only it writes, another
+/// caller on the slot, a call that awaits by a reference).
 /// </summary>
 public class PipeDisposeRaceTests
 {

@@ -98,8 +98,8 @@ public sealed class UintrSender : IDisposable
     /// <summary>
     /// <see cref="Send"/> for a pipe's doorbell: its posts are the pipe's own, not sends of the
     /// application's that the Meter counts (and the count's thread-local cell costs a TLS lookup
-    /// on every message). Send's own path is left exactly as it is: a shared one with a flag
-    /// measured 2 ns slower per Send.
+    /// on every message). It shares <see cref="PostVector"/> with Send, which is inlined into
+    /// both: a shared path with a flag measured 2 ns slower per Send.
     /// </summary>
     internal void SendUncounted()
     {
@@ -108,10 +108,8 @@ public sealed class UintrSender : IDisposable
             ThrowIfDisposed();
             throw ReceiverDied(_vector);
         }
-        if (_native is not null)
-            _native.Post();
-        else if (SenderProtocol.Post(_upid, _pirBit) is var outcome && outcome != SendOutcome.Ok)
-            throw outcome == SendOutcome.Closed ? VectorClosed(_vector) : ReceiverDied(_vector);
+        if (PostVector() is var outcome && outcome != SendOutcome.Ok)
+            throw PostFailure(outcome);
     }
 
     /// <summary>Posts through the sender registered at <paramref name="index"/> (<c>SENDUIPI index</c>).</summary>
@@ -148,15 +146,26 @@ public sealed class UintrSender : IDisposable
 
     private void Post()
     {
-        if (_native is not null)
-            _native.Post();
-        else if (SenderProtocol.Post(_upid, _pirBit) is var outcome && outcome != SendOutcome.Ok)
+        if (PostVector() is var outcome && outcome != SendOutcome.Ok)
         {
             SendCounters.Failed();
-            throw outcome == SendOutcome.Closed ? VectorClosed(_vector) : ReceiverDied(_vector);
+            throw PostFailure(outcome);
         }
         SendCounters.Sent();
     }
+
+    /// <summary>The post itself: SENDUIPI on the native path, the delivery protocol's S1-S7 otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private SendOutcome PostVector()
+    {
+        if (_native is null)
+            return SenderProtocol.Post(_upid, _pirBit);
+        _native.Post();
+        return SendOutcome.Ok;
+    }
+
+    private UintrException PostFailure(SendOutcome outcome) =>
+        outcome == SendOutcome.Closed ? VectorClosed(_vector) : ReceiverDied(_vector);
 
     /// <summary>Unregisters the sender (<c>uintr_unregister_sender</c>) and frees its index.</summary>
     public void Dispose()

@@ -11,8 +11,6 @@ internal sealed class RingEnd(Ring ring, Doorbell doorbell, PeerLiveness peer)
     private int _cancelPending;
     private volatile bool _disposed;
 
-    public Ring Ring => ring;
-
     public PeerLiveness Peer => peer;
 
     public bool IsDisposed => _disposed;

@@ -310,7 +310,6 @@ internal sealed class UintrPipeWriter : PipeWriter
     /// <summary>Spins until the consumer's position or state changes or a reason to look arises; false when the spin budget ran out.</summary>
     private bool SpinForChange() => _end.SpinUntilChanged(ref _ring.Head, Volatile.Read(ref _ring.Head), ref _ring.ConsumerState);
 
-
     private FlushResult Finish(bool canceled)
     {
         if (_producer.ConsumerCompleted)

@@ -8,11 +8,12 @@ namespace UintrIpc.Tests;
 /// S4's post must be a full barrier (docs/ABI.md section 3): a plain store to pir lets the
 /// following load of status pass it in the store buffer and loses wake-ups, rarely enough that
 /// only millions of racing rounds show it (LostWakeupTests' asymmetric ping-pong). This checks
-/// the instruction itself: the JIT's code for the send path must OR with a LOCK prefix.
+/// the instruction itself: the JIT's code for the send path must OR with a LOCK prefix. Only an
+/// optimized build inlines S4's <c>Interlocked.Or</c> into that code.
 /// </summary>
 public sealed partial class SendInstructionTests(ITestOutputHelper output)
 {
-    [Fact]
+    [OptimizedBuildFact]
     public async Task The_jitted_send_posts_with_a_locked_or()
     {
         var info = new ProcessStartInfo(PeerProcess.DotnetHost, [PeerProcess.PeerDll, "send-once"])

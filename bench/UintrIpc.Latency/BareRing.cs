@@ -6,7 +6,8 @@ namespace UintrIpc.Latency;
 /// <summary>
 /// One direction of the diagnostic rings on a shared page: a producer position and a consumer
 /// position in lines of their own and a 1 KiB data area, published and freed with a full
-/// barrier each, the producer claiming the next line after a publish, as a UintrPipe does
+/// barrier each, the producer claiming the next line after a publish and the consumer
+/// prefetching the new bytes once it sees them, as a UintrPipe does
 /// (docs/PIPE.md section 4). No validation, no doorbell, no guard: what the library adds to it
 /// is what <c>ring-spin</c> and <c>ring-pipelines</c> leave out.
 /// </summary>
@@ -43,6 +44,13 @@ internal sealed unsafe class BareRing(byte* page, int index)
     }
 
     public void Free(long head) => Interlocked.Exchange(ref *_head, head);
+
+    /// <summary>Starts fetching the line at <paramref name="position"/>, as a UintrPipe reader does once it sees new bytes.</summary>
+    public void Prefetch(long position)
+    {
+        if (Sse.IsSupported)
+            Sse.Prefetch0(_data + Offset(position));
+    }
 
     public static void Pause()
     {

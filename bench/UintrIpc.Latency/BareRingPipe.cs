@@ -53,6 +53,7 @@ internal readonly struct BareRingPipe : IPipeEnds
             long tail;
             while ((tail = _ring.Tail) - _head < Math.Max(minimumSize, 1))
                 BareRing.Pause();
+            _ring.Prefetch(_head);
             int offset = BareRing.Offset(_head);
             long lap = _head - offset;
             _first.MoveTo(lap);

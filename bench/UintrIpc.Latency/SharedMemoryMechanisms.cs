@@ -185,6 +185,7 @@ internal sealed class RingSpinMechanism : Mechanism
     {
         while (_in.Tail == _read)
             BareRing.Pause();
+        _in.Prefetch(_read);
         _in.Span(_read, MessageSize).CopyTo(_message);
         _read += MessageSize;
         _in.Free(_read);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.Intrinsics.X86;
 using UintrIpc.Interop;
 using static UintrIpc.Pipes.RingDescriptor;
 
@@ -151,8 +152,30 @@ internal sealed class UintrPipeReader : PipeReader
         }
     }
 
-    /// <summary>Spins until the producer's position or state changes or a reason to look arises; false when the spin budget ran out.</summary>
-    private bool SpinForChange() => _end.SpinUntilChanged(ref _ring.Tail, _consumer.TailPosition, ref _ring.ProducerState);
+    /// <summary>
+    /// Spins until the producer's position or state changes or a reason to look arises; false
+    /// when the spin budget ran out. On a change it starts fetching the first new byte's line.
+    /// </summary>
+    private bool SpinForChange()
+    {
+        if (!_end.SpinUntilChanged(ref _ring.Tail, _consumer.TailPosition, ref _ring.ProducerState))
+            return false;
+        PrefetchNewBytes();
+        return true;
+    }
+
+    /// <summary>
+    /// Starts fetching the line at the last position seen, where the new bytes begin: the
+    /// caller's first look at them otherwise waits for it only after this end's decision and the
+    /// application's calls, one cache-line transfer in series with them (about 10 ns a message
+    /// in the request/response row). A hint, no access: the address is this end's own validated
+    /// position inside the ring, and a prefetch never faults.
+    /// </summary>
+    private unsafe void PrefetchNewBytes()
+    {
+        if (Sse.IsSupported)
+            Sse.Prefetch0(_ring.Data + (_consumer.TailPosition & _ring.Mask));
+    }
 
     /// <summary>
     /// C1-C2 and the decision: data enough (new since the last examined position, or

@@ -160,16 +160,17 @@ internal sealed class UintrPipeReader : PipeReader
     {
         if (!_end.SpinUntilChanged(ref _ring.Tail, _consumer.TailPosition, ref _ring.ProducerState))
             return false;
-        PrefetchNewBytes();
+        if (Volatile.Read(ref _ring.Tail) != _consumer.TailPosition)
+            PrefetchNewBytes();
         return true;
     }
 
     /// <summary>
-    /// Starts fetching the line at the last position seen, where the new bytes begin: the
-    /// caller's first look at them otherwise waits for it only after this end's decision and the
-    /// application's calls, one cache-line transfer in series with them (about 10 ns a message
-    /// in the request/response row). A hint, no access: the address is this end's own validated
-    /// position inside the ring, and a prefetch never faults.
+    /// Starts fetching the line at the last position seen, where the new bytes begin (PIPE.md
+    /// section 5): the caller's first look at them otherwise waits for it only after this end's
+    /// decision and the application's calls, one cache-line transfer in series with them (about
+    /// 10 ns a message in the request/response row). A hint, no access: the address is this
+    /// end's own validated position inside the ring, and a prefetch never faults.
     /// </summary>
     private unsafe void PrefetchNewBytes()
     {

@@ -6,7 +6,7 @@ namespace UintrIpc.Tests;
 /// <summary>
 /// A fact about the code the JIT makes of an optimized (Release) UintrIpc: skipped when the
 /// library was built without optimization (a Debug build), whose methods the JIT compiles
-/// without inlining or intrinsic expansion, so the instructions it checks are not in them.
+/// without inlining, so the instructions a test looks for are not in the method it reads.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class OptimizedBuildFactAttribute : FactAttribute

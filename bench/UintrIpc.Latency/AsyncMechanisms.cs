@@ -138,18 +138,7 @@ internal readonly struct SocketAsyncSide : IAsyncSide
 
     public SocketAsyncSide(Socket control, bool parent)
     {
-        SafeFileHandle handle;
-        if (parent)
-        {
-            var (mine, theirs) = Descriptors.UnixSocketPair();
-            control.SendFileDescriptor(theirs);
-            theirs.Dispose();
-            handle = mine;
-        }
-        else
-        {
-            handle = control.ReceiveFileDescriptor();
-        }
+        SafeFileHandle handle = UnixSocketMechanism.ShareSocketPair(control, parent);
         var socketHandle = new SafeSocketHandle(handle.DangerousGetHandle(), ownsHandle: true);
         handle.SetHandleAsInvalid(); // the socket owns the descriptor now
         _socket = new Socket(socketHandle);

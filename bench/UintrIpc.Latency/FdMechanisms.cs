@@ -108,18 +108,19 @@ internal sealed class UnixSocketMechanism : Mechanism
 
     public UnixSocketMechanism(Socket control, bool parent)
     {
-        if (parent)
-        {
-            var (mine, theirs) = Descriptors.UnixSocketPair();
-            control.SendFileDescriptor(theirs);
-            theirs.Dispose();
-            _socket = mine;
-        }
-        else
-        {
-            _socket = control.ReceiveFileDescriptor();
-        }
+        _socket = ShareSocketPair(control, parent);
         _fd = (int)_socket.DangerousGetHandle();
+    }
+
+    /// <summary>This process's end of a socketpair the parent makes and passes one end of over <paramref name="control"/>.</summary>
+    public static SafeFileHandle ShareSocketPair(Socket control, bool parent)
+    {
+        if (!parent)
+            return control.ReceiveFileDescriptor();
+        var (mine, theirs) = Descriptors.UnixSocketPair();
+        control.SendFileDescriptor(theirs);
+        theirs.Dispose();
+        return mine;
     }
 
     public override void Ping()

@@ -103,8 +103,6 @@ internal sealed class UintrPipeReader : PipeReader
         _end.Close();
     }
 
-    internal RingConsumer Consumer => _consumer;
-
     /// <summary>
     /// A read whose data is there, or arrives within the spin, completes here without the async
     /// machinery: in a request/response exchange this is the whole of the reader's latency.

@@ -34,8 +34,6 @@ internal sealed class UintrPipeWriter : PipeWriter
 
     public override long UnflushedBytes => _ringWritten + (_stagedEnd - _stagedStart);
 
-    internal RingProducer Producer => _producer;
-
     public override Memory<byte> GetMemory(int sizeHint = 0) =>
         Reserve(sizeHint) is var offset && offset >= 0 ? _ring.Memory.Memory.Slice(offset, _handedOut) : _staging.AsMemory(_stagedEnd);
 

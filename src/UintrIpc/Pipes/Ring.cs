@@ -109,24 +109,33 @@ internal sealed unsafe class Ring : IDisposable
         return added ? RingHold.Reference : RingHold.None;
     }
 
+    /// <summary>Ends a hold taken by <see cref="Enter"/> or <see cref="EnterAcrossAwait"/>; the owner's, on every message's way, inline.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Exit(RingHold hold)
+    {
+        if (hold != RingHold.Owner)
+        {
+            ExitOther(hold);
+            return;
+        }
+        Volatile.Write(ref _ownerInside, _ownerInside - 1);
+        if (Volatile.Read(ref _disposing) != 0)
+            ReleaseIfUnheld();
+    }
+
+    private void ExitOther(RingHold hold)
     {
         switch (hold)
         {
-            case RingHold.Owner:
-                Volatile.Write(ref _ownerInside, _ownerInside - 1);
-                break;
             case RingHold.Slot:
                 Volatile.Write(ref _slot, 0);
+                if (Volatile.Read(ref _disposing) != 0)
+                    ReleaseIfUnheld();
                 break;
             case RingHold.Reference:
                 _mapping.DangerousRelease();
-                return;
-            default:
-                return;
+                break;
         }
-        if (Volatile.Read(ref _disposing) != 0)
-            ReleaseIfUnheld();
     }
 
     /// <summary>Unmaps once no call is inside: now, or at the last <see cref="Exit"/>.</summary>

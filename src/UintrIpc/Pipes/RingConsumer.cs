@@ -30,14 +30,26 @@ internal sealed class RingConsumer(Ring ring, Doorbell.Remote space)
             throw Violation();
         uint state = Volatile.Read(ref ring.ProducerState);
         ulong tail = Volatile.Read(ref ring.Tail);
+        if (state > StateAborted || (_producerState != StateOpen && state != _producerState)
+            || tail < _tail || tail - _head > (ulong)ring.Size)
+            FailLook(state, tail);
+        _producerState = state;
+        _tail = tail;
+    }
+
+    /// <summary>
+    /// Names the check that <see cref="Look"/> saw fail. Apart from it, because the formatting's
+    /// locals gave <see cref="Look"/> a stack frame cleared on every call: 1 KiB of code, against
+    /// 144 bytes without them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FailLook(uint state, ulong tail)
+    {
         if (state > StateAborted || (_producerState != StateOpen && state != _producerState))
             Fail($"producer state {state} after {_producerState}");
         if (tail < _tail)
             Fail($"the producer position went back from {_tail} to {tail}");
-        if (tail - _head > (ulong)ring.Size)
-            Fail($"the producer position {tail} is more than the ring ({ring.Size} bytes) ahead of {_head}");
-        _producerState = state;
-        _tail = tail;
+        Fail($"the producer position {tail} is more than the ring ({ring.Size} bytes) ahead of {_head}");
     }
 
     /// <summary>A1-A2: frees everything before <paramref name="head"/> and posts "space" if the producer asked for it.</summary>

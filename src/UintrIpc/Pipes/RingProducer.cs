@@ -27,10 +27,8 @@ internal sealed class RingProducer(Ring ring, Doorbell.Remote data)
     {
         LookState();
         ulong head = Volatile.Read(ref ring.Head);
-        if (head < _head)
-            Fail($"the consumer position went back from {_head} to {head}");
-        if (head > _tail)
-            Fail($"the consumer position {head} is past the producer position {_tail}");
+        if (head < _head || head > _tail)
+            FailLook(head);
         _head = head;
     }
 
@@ -40,8 +38,20 @@ internal sealed class RingProducer(Ring ring, Doorbell.Remote data)
         ThrowIfViolated();
         uint state = Volatile.Read(ref ring.ConsumerState);
         if (state > StateCompleted || (_consumerCompleted && state != StateCompleted))
-            Fail($"consumer state {state}");
+            FailState(state);
         _consumerCompleted = state == StateCompleted;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FailState(uint state) => Fail($"consumer state {state}");
+
+    /// <summary>Names the check that <see cref="Look"/> saw fail; apart from it, as in <see cref="RingConsumer"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FailLook(ulong head)
+    {
+        if (head < _head)
+            Fail($"the consumer position went back from {_head} to {head}");
+        Fail($"the consumer position {head} is past the producer position {_tail}");
     }
 
     /// <summary>EPROTO when a violation was seen before: every call after the first fails.</summary>

@@ -18,7 +18,7 @@ internal sealed unsafe class Ring : IDisposable
         _header = mapping.Address + GuardSize;
         Data = _header + HeaderSize;
         Size = size;
-        Memory = new RingMemory(Data, size);
+        Memory = new RingMemory(mapping, Data, size);
     }
 
     public int Size { get; }
@@ -138,7 +138,32 @@ internal sealed unsafe class Ring : IDisposable
         }
     }
 
-    /// <summary>Unmaps once no call is inside: now, or at the last <see cref="Exit"/>.</summary>
+    /// <summary>
+    /// Marks the data area as lent: a buffer of it is out with the application (a read's result,
+    /// <c>GetMemory</c>'s memory), and its addresses stay valid until <see cref="ReturnData"/>,
+    /// even past <see cref="Dispose"/> (see <see cref="Retire"/>; docs/PIPE.md section 10).
+    /// False when the ring is being released, and then nothing is lent. The same handshake as
+    /// the owner's counter: the flag, then the look at <see cref="_disposing"/>, against the
+    /// release's barrier between its flag and its look.
+    /// </summary>
+    public bool TryLendData()
+    {
+        Volatile.Write(ref _lent, 1);
+        if (Volatile.Read(ref _disposing) == 0)
+            return true;
+        ReturnData();
+        return false;
+    }
+
+    /// <summary>The application gave its buffer back: a ring already disposed is released now, if no call is inside.</summary>
+    public void ReturnData()
+    {
+        Volatile.Write(ref _lent, 0);
+        if (Volatile.Read(ref _disposing) != 0)
+            ReleaseIfUnheld();
+    }
+
+    /// <summary>Unmaps once no call is inside and no buffer is lent: now, or at the last <see cref="Exit"/> or <see cref="ReturnData"/>.</summary>
     public void Dispose()
     {
         Interlocked.Exchange(ref _disposing, 1);
@@ -146,23 +171,58 @@ internal sealed unsafe class Ring : IDisposable
     }
 
     /// <summary>
-    /// Unmaps when neither the owner nor the slot holds the ring (references are the mapping's
-    /// own count). The process-wide barrier makes every store to the counter and the slot made
-    /// before it visible here, and makes every load of <see cref="_disposing"/> after it see the
-    /// flag: an owner that read it clear has its count in by now, and one that enters later backs
-    /// out. Every party that finds the flag set on its way out comes here after clearing its own
-    /// hold, so the last one out finds the ring unheld. Unmapping twice is harmless.
+    /// Unmaps when neither the owner nor the slot holds the ring and no buffer is lent
+    /// (references are the mapping's own count). The process-wide barrier makes every store to
+    /// the counter, the slot and the lent flag made before it visible here, and makes every load
+    /// of <see cref="_disposing"/> after it see the flag: an owner that read it clear has its
+    /// count in by now, and one that enters later backs out. Every party that finds the flag set
+    /// on its way out comes here after clearing its own hold, so the last one out finds the ring
+    /// unheld. Unmapping twice is harmless.
     /// </summary>
     private void ReleaseIfUnheld()
     {
         Interlocked.MemoryBarrierProcessWide();
-        if (Volatile.Read(ref _ownerInside) == 0 && Volatile.Read(ref _slot) == 0)
+        if (Volatile.Read(ref _ownerInside) != 0 || Volatile.Read(ref _slot) != 0)
+            return;
+        if (Volatile.Read(ref _lent) == 0)
             _mapping.Dispose();
+        else
+            Retire();
+    }
+
+    /// <summary>
+    /// A buffer is still out: the ring file's pages give way to private zero pages at the same
+    /// addresses, so the file's memory goes now and the buffer stays readable and writable
+    /// (showing zeros) instead of faulting; the address range goes when the buffer comes back,
+    /// or with the mapping's finalizer. The reference keeps a concurrent unmap from running
+    /// before the replacement (which must never land on addresses no longer ours). Should the
+    /// replacement fail, the ring stays mapped until then instead.
+    /// </summary>
+    private void Retire()
+    {
+        bool added = false;
+        try
+        {
+            _mapping.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // unmapped already, by the party that took the buffer back
+        }
+        try
+        {
+            _ = Shim.MapPrivateZeroFixed(_header, HeaderSize + (ulong)Size);
+        }
+        finally
+        {
+            _mapping.DangerousRelease();
+        }
     }
 
     private int _owner;           // the managed thread id of the owner; 0 until the first Enter
     private int _ownerInside;     // the owner's calls inside; written by the owner only
     private int _slot;            // 1 while another caller holds it (RingHold.Slot)
+    private int _lent;            // 1 while a buffer of the data area is out (TryLendData)
     private int _disposing;
 
     /// <summary>Copies <paramref name="source"/> into the data area at <paramref name="position"/>, in two pieces at the wrap.</summary>

@@ -11,7 +11,8 @@ namespace UintrIpc;
 /// </summary>
 /// <remarks>
 /// <see cref="Input"/> hands out the ring's own memory (no copy); it stays valid until the next
-/// <see cref="PipeReader.AdvanceTo(SequencePosition)"/>, <c>Complete</c> or <see cref="Dispose"/>.
+/// <see cref="PipeReader.AdvanceTo(SequencePosition)"/> or <c>Complete</c>. Memory still handed out
+/// when the pipe is disposed never faults: it reads zeros from then on (docs/PIPE.md section 10).
 /// A peer that corrupts the shared positions makes the next call fail with
 /// <see cref="UintrException"/> EPROTO; it can still rewrite bytes it has published, so a
 /// consumer that does not trust its peer copies bytes out before it validates them.
@@ -96,7 +97,10 @@ public sealed class UintrPipe : IDuplexPipe, IDisposable, IAsyncDisposable
         new(cleanup.Add(Ring.Map(inputRing, size)), cleanup.Add(Ring.Map(outputRing, size)),
             cleanup.Add(Doorbell.Create(spin)), cleanup.Add(Doorbell.Create(spin)));
 
-    /// <summary>Completes both directions (the peer reads what was published, then the end) and releases everything.</summary>
+    /// <summary>
+    /// Completes both directions (the peer reads what was published, then the end) and releases
+    /// everything; the address range under memory still handed out goes when it is given back.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Runtime.Intrinsics.X86;
 using UintrIpc.Interop;
@@ -56,6 +57,7 @@ internal sealed class UintrPipeReader : PipeReader
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
+        _ring.ReturnData(); // first: after a Dispose the call fails, but the buffer is back all the same
         RingHold hold = Enter();
         try
         {
@@ -80,6 +82,19 @@ internal sealed class UintrPipeReader : PipeReader
 
     public override void Complete(Exception? exception = null)
     {
+        _ring.ReturnData();
+        CompleteCore();
+    }
+
+    /// <summary>Called by the pipe's Dispose: completes, then makes every later call and a pending wait fail; a buffer still out stays valid (Ring.TryLendData).</summary>
+    internal void Close()
+    {
+        CompleteCore();
+        _end.Close();
+    }
+
+    private void CompleteCore()
+    {
         if (_completed || _end.IsDisposed)
             return;
         _completed = true;
@@ -94,13 +109,6 @@ internal sealed class UintrPipeReader : PipeReader
         {
             _ring.Exit(hold);
         }
-    }
-
-    /// <summary>Called by the pipe's Dispose: completes, then makes every later call and a pending wait fail.</summary>
-    internal void Close()
-    {
-        Complete();
-        _end.Close();
     }
 
     /// <summary>
@@ -251,6 +259,8 @@ internal sealed class UintrPipeReader : PipeReader
         _bufferEnd = tail;
         if (tail == head)
             return ReadOnlySequence<byte>.Empty;
+        if (!_ring.TryLendData())
+            ThrowDisposed(); // disposed since the decision: the ring may be gone
         int offset = (int)(head & _ring.Mask);
         ulong lap = head - (ulong)offset;
         _first.MoveTo(lap);
@@ -272,4 +282,7 @@ internal sealed class UintrPipeReader : PipeReader
     }
 
     private RingHold Enter() => _end.Enter();
+
+    [DoesNotReturn]
+    private static void ThrowDisposed() => throw new ObjectDisposedException(nameof(UintrPipe));
 }

@@ -73,12 +73,16 @@ internal sealed class UintrPipeWriter : PipeWriter
             }
             if (contiguous >= wanted)
             {
+                if (!_ring.TryLendData())
+                    throw new ObjectDisposedException(nameof(UintrPipe)); // disposed since the check above
                 _handedRing = true;
                 _handedOut = contiguous;
                 return offset;
             }
         }
         EnsureStaging(Math.Max(wanted, MinimumStagingSize));
+        if (_handedRing)
+            _ring.ReturnData(); // the ring memory handed out before is given up with this call
         _handedRing = false;
         _handedOut = _staging.Length - _stagedEnd;
         return -1;
@@ -89,6 +93,8 @@ internal sealed class UintrPipeWriter : PipeWriter
 
     public override void Advance(int bytes)
     {
+        if (_handedRing)
+            _ring.ReturnData(); // first: after a Dispose the call fails, but the memory is back all the same
         ThrowIfCompleted();
         if ((uint)bytes > (uint)_handedOut)
             throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "Advance goes past the memory GetMemory returned.");
@@ -168,6 +174,12 @@ internal sealed class UintrPipeWriter : PipeWriter
 
     public override void Complete(Exception? exception = null)
     {
+        _ring.ReturnData();
+        CompleteCore(exception);
+    }
+
+    private void CompleteCore(Exception? exception)
+    {
         if (_completed || _end.IsDisposed)
             return;
         _completed = true;
@@ -214,10 +226,10 @@ internal sealed class UintrPipeWriter : PipeWriter
         Complete(exception);
     }
 
-    /// <summary>Called by the pipe's Dispose: completes, then makes every later call and a pending wait fail.</summary>
+    /// <summary>Called by the pipe's Dispose: completes, then makes every later call and a pending wait fail; memory still out stays valid (Ring.TryLendData).</summary>
     internal void Close()
     {
-        Complete();
+        CompleteCore(exception: null);
         _end.Close();
     }
 

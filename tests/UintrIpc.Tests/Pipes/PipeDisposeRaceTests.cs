@@ -16,7 +16,7 @@ public class PipeDisposeRaceTests
         var (a, b) = UintrPipe.CreatePair(Small());
         using (a)
         {
-            Mapping ring = Mapping.Of(b.InputRing);
+            RingMapping ring = RingMapping.Of(b.InputRing);
             ValueTask<ReadResult> read = b.Input.ReadAsync(); // waits holding the ring
             Assert.False(read.IsCompleted);
             b.Dispose();
@@ -31,7 +31,7 @@ public class PipeDisposeRaceTests
         for (int round = 0; round < 2000; round++)
         {
             var (a, b) = UintrPipe.CreatePair(Small());
-            Mapping input = Mapping.Of(b.InputRing), output = Mapping.Of(b.OutputRing);
+            RingMapping input = RingMapping.Of(b.InputRing), output = RingMapping.Of(b.OutputRing);
             await a.Output.WriteAsync(Pattern(64));
             int started = 0;
             // The reader and writer of b call in a loop, the test disposes b meanwhile: every
@@ -64,35 +64,6 @@ public class PipeDisposeRaceTests
             await Bounded(calls, "the calls after Dispose");
             Assert.False(input.IsMapped || output.IsMapped, $"round {round}: a ring is still mapped");
             a.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// A ring's mapping as /proc/self/maps shows it: its address and its memfd's inode. Tests
-    /// running meanwhile map rings too, and one may land at the same address once this one is
-    /// gone, so "still mapped" means that address with the same file.
-    /// </summary>
-    private sealed record Mapping(ulong Address, string Inode)
-    {
-        public static unsafe Mapping Of(UintrIpc.Pipes.Ring ring)
-        {
-            ulong address = (ulong)ring.Header;
-            return new(address, InodeAt(address) ?? throw new InvalidOperationException("the ring is not mapped"));
-        }
-
-        public bool IsMapped => InodeAt(Address) == Inode;
-
-        private static string? InodeAt(ulong address)
-        {
-            foreach (string line in File.ReadLines("/proc/self/maps"))
-            {
-                // start-end perms offset dev inode path
-                string[] fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-                string[] range = fields[0].Split('-');
-                if (Convert.ToUInt64(range[0], 16) <= address && address < Convert.ToUInt64(range[1], 16))
-                    return fields.Length == 6 && fields[5].Contains("memfd:", StringComparison.Ordinal) ? fields[4] : null;
-            }
-            return null;
         }
     }
 }

@@ -119,8 +119,7 @@ internal sealed unsafe class Ring : IDisposable
             return;
         }
         Volatile.Write(ref _ownerInside, _ownerInside - 1);
-        if (Volatile.Read(ref _disposing) != 0)
-            ReleaseIfUnheld();
+        ReleaseIfDisposing();
     }
 
     private void ExitOther(RingHold hold)
@@ -129,8 +128,7 @@ internal sealed unsafe class Ring : IDisposable
         {
             case RingHold.Slot:
                 Volatile.Write(ref _slot, 0);
-                if (Volatile.Read(ref _disposing) != 0)
-                    ReleaseIfUnheld();
+                ReleaseIfDisposing();
                 break;
             case RingHold.Reference:
                 _mapping.DangerousRelease();
@@ -159,8 +157,7 @@ internal sealed unsafe class Ring : IDisposable
     public void ReturnData()
     {
         Volatile.Write(ref _lent, 0);
-        if (Volatile.Read(ref _disposing) != 0)
-            ReleaseIfUnheld();
+        ReleaseIfDisposing();
     }
 
     /// <summary>Unmaps once no call is inside and no buffer is lent: now, or at the last <see cref="Exit"/> or <see cref="ReturnData"/>.</summary>
@@ -168,6 +165,14 @@ internal sealed unsafe class Ring : IDisposable
     {
         Interlocked.Exchange(ref _disposing, 1);
         ReleaseIfUnheld();
+    }
+
+    /// <summary>The look after a party clears its hold or its loan: the last one out of a disposed ring releases it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ReleaseIfDisposing()
+    {
+        if (Volatile.Read(ref _disposing) != 0)
+            ReleaseIfUnheld();
     }
 
     /// <summary>

@@ -25,6 +25,15 @@ internal sealed class RingEnd(Ring ring, Doorbell doorbell, PeerLiveness peer)
 
     private static RingHold Held(RingHold hold) => hold != RingHold.None ? hold : throw new ObjectDisposedException(nameof(UintrPipe));
 
+    /// <summary>Lends the data area for memory handed to the application (see <see cref="Ring.TryLendData"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The pipe was disposed since the caller's last look: the ring may be gone.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void LendData()
+    {
+        if (!ring.TryLendData())
+            throw new ObjectDisposedException(nameof(UintrPipe));
+    }
+
     public void Exit(RingHold hold) => ring.Exit(hold);
 
     /// <summary>CancelPendingRead/CancelPendingFlush: the next result, or the wait in progress, ends cancelled.</summary>

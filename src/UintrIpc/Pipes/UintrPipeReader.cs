@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Runtime.Intrinsics.X86;
 using UintrIpc.Interop;
@@ -259,8 +258,7 @@ internal sealed class UintrPipeReader : PipeReader
         _bufferEnd = tail;
         if (tail == head)
             return ReadOnlySequence<byte>.Empty;
-        if (!_ring.TryLendData())
-            ThrowDisposed(); // disposed since the decision: the ring may be gone
+        _end.LendData();
         int offset = (int)(head & _ring.Mask);
         ulong lap = head - (ulong)offset;
         _first.MoveTo(lap);
@@ -282,7 +280,4 @@ internal sealed class UintrPipeReader : PipeReader
     }
 
     private RingHold Enter() => _end.Enter();
-
-    [DoesNotReturn]
-    private static void ThrowDisposed() => throw new ObjectDisposedException(nameof(UintrPipe));
 }

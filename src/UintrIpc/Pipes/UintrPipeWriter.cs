@@ -73,8 +73,7 @@ internal sealed class UintrPipeWriter : PipeWriter
             }
             if (contiguous >= wanted)
             {
-                if (!_ring.TryLendData())
-                    throw new ObjectDisposedException(nameof(UintrPipe)); // disposed since the check above
+                _end.LendData();
                 _handedRing = true;
                 _handedOut = contiguous;
                 return offset;

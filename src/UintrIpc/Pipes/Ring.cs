@@ -98,6 +98,12 @@ internal sealed unsafe class Ring : IDisposable
                 return RingHold.Slot;
             Exit(RingHold.Slot);
         }
+        return TryAddReference() ? RingHold.Reference : RingHold.None;
+    }
+
+    /// <summary>A reference on the mapping, which keeps it mapped until released; false once it is unmapped.</summary>
+    private bool TryAddReference()
+    {
         bool added = false;
         try
         {
@@ -106,7 +112,7 @@ internal sealed unsafe class Ring : IDisposable
         catch (ObjectDisposedException)
         {
         }
-        return added ? RingHold.Reference : RingHold.None;
+        return added;
     }
 
     /// <summary>Ends a hold taken by <see cref="Enter"/> or <see cref="EnterAcrossAwait"/>; the owner's, on every message's way, inline.</summary>
@@ -205,15 +211,8 @@ internal sealed unsafe class Ring : IDisposable
     /// </summary>
     private void Retire()
     {
-        bool added = false;
-        try
-        {
-            _mapping.DangerousAddRef(ref added);
-        }
-        catch (ObjectDisposedException)
-        {
+        if (!TryAddReference())
             return; // unmapped already, by the party that took the buffer back
-        }
         try
         {
             _ = Shim.MapPrivateZeroFixed(_header, HeaderSize + (ulong)Size);

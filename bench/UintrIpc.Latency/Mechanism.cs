@@ -59,6 +59,7 @@ internal static class MechanismCatalog
         ("uintr-poll", "diagnostic: UintrIpc, Send + a busy loop of Poll() with a PAUSE: Wait's own overhead left out", true),
         ("protocol-spin", "diagnostic: uintr's memory traffic with no library (S1, S3, LOCK OR, S5; poll and XCHG collect, busy-poll): its floor", true),
         ("ring-spin", "diagnostic: uintr-pipe's memory traffic with no library (positions, 64-byte copies, two full barriers per message, the next line claimed, busy-poll): its floor", true),
+        ("uintr-pipe-writeasync", "diagnostic: uintr-pipe with the request and the response written by WriteAsync instead of GetSpan, Advance and FlushAsync", true),
         ("ring-pipelines", "diagnostic: ring-spin behind a PipeReader/PipeWriter that does nothing else, with uintr-pipe's calls: the floor for that application code", true),
     ];
 
@@ -93,6 +94,7 @@ internal static class MechanismCatalog
         "uintr-longspin" => new UintrMechanism(control, parent, TimeSpan.FromSeconds(1)),
         "uintr-poll" => new UintrMechanism(control, parent, TimeSpan.Zero, pollFor: Timeout.InfiniteTimeSpan),
         "ring-spin" => new RingSpinMechanism(control, parent),
+        "uintr-pipe-writeasync" => new PipelinesMechanism<UintrPipeEnds>(new(control, parent, uintrSpin), writeAsync: true),
         "ring-pipelines" => new PipelinesMechanism<BareRingPipe>(new(control, parent)),
         "protocol-spin" => new SharedWordsMechanism<ProtocolWords>(control, parent, "uintripc-bench-protocol"),
         _ => throw new ArgumentException($"no mechanism '{name}'"),

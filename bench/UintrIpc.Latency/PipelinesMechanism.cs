@@ -14,11 +14,12 @@ internal interface IPipeEnds : IDisposable
 
 /// <summary>
 /// A 64-byte request/response over a duplex pipe, in the calls an application makes: Ping =
-/// write 64 bytes, flush, read the 64-byte answer; Pong = read 64 bytes, write them back.
+/// write 64 bytes, flush, read the 64-byte answer; Pong = read 64 bytes, write them back. A
+/// write is GetSpan, Advance and FlushAsync, or one WriteAsync with <c>writeAsync</c>.
 /// <typeparamref name="TEnds"/> is a struct, so each pipe gets its own compiled copy of these
 /// calls (and its own profile for devirtualizing them), as in an application with one pipe type.
 /// </summary>
-internal sealed class PipelinesMechanism<TEnds>(TEnds ends) : Mechanism where TEnds : struct, IPipeEnds
+internal sealed class PipelinesMechanism<TEnds>(TEnds ends, bool writeAsync = false) : Mechanism where TEnds : struct, IPipeEnds
 {
     private const int MessageSize = 64;
 
@@ -38,9 +39,17 @@ internal sealed class PipelinesMechanism<TEnds>(TEnds ends) : Mechanism where TE
 
     private void Send()
     {
-        _message.CopyTo(ends.Output.GetSpan(MessageSize));
-        ends.Output.Advance(MessageSize);
-        ValueTask<FlushResult> flush = ends.Output.FlushAsync();
+        ValueTask<FlushResult> flush;
+        if (writeAsync)
+        {
+            flush = ends.Output.WriteAsync(_message);
+        }
+        else
+        {
+            _message.CopyTo(ends.Output.GetSpan(MessageSize));
+            ends.Output.Advance(MessageSize);
+            flush = ends.Output.FlushAsync();
+        }
         if (!flush.IsCompletedSuccessfully)
             flush.AsTask().GetAwaiter().GetResult();
     }

@@ -132,9 +132,44 @@ internal sealed class UintrPipeWriter : PipeWriter
         return FlushStagedAsync(cancellationToken);
     }
 
-    public override async ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Copies into the ring and publishes. A write that fits the free space this end already
+    /// knows of, with nothing unflushed before it, completes here: one hold, no await, and no
+    /// read of the consumer's position (the line the consumer writes at every message), as a
+    /// flush with nothing staged. In a request/response exchange this path took 13 ns one way
+    /// off the async one's (bench/README.md).
+    /// </summary>
+    public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
         ThrowIfCompleted();
+        if (UnflushedBytes == 0 && source.Length <= _producer.Free && !cancellationToken.IsCancellationRequested)
+            return new(WriteNow(source.Span));
+        return WriteSlowAsync(source, cancellationToken);
+    }
+
+    private FlushResult WriteNow(ReadOnlySpan<byte> source)
+    {
+        RingHold hold = Enter();
+        try
+        {
+            _producer.LookState();
+            if (!_producer.ConsumerCompleted && !source.IsEmpty)
+            {
+                _ring.CopyIn(_producer.TailPosition, source);
+                _producer.Publish(source.Length);
+            }
+            if (PeerDead)
+                throw PeerExited();
+            return Finish(canceled: _end.TakeCancelPending());
+        }
+        finally
+        {
+            _end.Exit(hold);
+        }
+    }
+
+    private async ValueTask<FlushResult> WriteSlowAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken)
+    {
         if (UnflushedBytes > 0)
         {
             FlushResult flushed = await FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -249,8 +284,10 @@ internal sealed class UintrPipeWriter : PipeWriter
             _producer.Publish(count);
         }
         if (PeerDead)
-            throw new UintrException(Errno.ESHUTDOWN, "The peer process has exited.");
+            throw PeerExited();
     }
+
+    private static UintrException PeerExited() => new(Errno.ESHUTDOWN, "The peer process has exited.");
 
     private async ValueTask<FlushResult> FlushStagedAsync(CancellationToken cancellationToken)
     {
@@ -304,7 +341,7 @@ internal sealed class UintrPipeWriter : PipeWriter
                     return false;
                 }
                 if (PeerDead)
-                    throw new UintrException(Errno.ESHUTDOWN, "The peer process has exited.");
+                    throw PeerExited();
                 if (!SpinForChange())
                     await _end.WaitAsync(cancellationToken).ConfigureAwait(false);
             }

@@ -170,6 +170,33 @@ public class PipeConformanceTests
     }
 
     [Fact]
+    public async Task WriteAsyncCompletesAtOnceWhenItFitsAndWaitsForSpaceWhenItDoesNot()
+    {
+        var (a, b) = UintrPipe.CreatePair(Small(4096));
+        using (a)
+        using (b)
+        {
+            byte[] data = Pattern(4096 + 100);
+            ValueTask<FlushResult> fits = a.Output.WriteAsync(data.AsMemory(0, 4086));
+            Assert.True(fits.IsCompletedSuccessfully); // within the free space the writer knows of
+            Assert.False((await fits).IsCompleted);
+            ValueTask<FlushResult> over = a.Output.WriteAsync(data.AsMemory(4086)); // 110 bytes, 10 free
+            Assert.False(over.IsCompleted);
+            byte[] received = new byte[data.Length];
+            int got = 0;
+            while (got < data.Length)
+            {
+                ReadResult result = await Bounded(b.Input.ReadAsync(), "read");
+                result.Buffer.CopyTo(received.AsSpan(got));
+                got += (int)result.Buffer.Length;
+                b.Input.AdvanceTo(result.Buffer.End);
+            }
+            Assert.False((await Bounded(over, "the write larger than the free space")).IsCompleted);
+            Assert.Equal(data, received);
+        }
+    }
+
+    [Fact]
     public async Task SystemTextJsonSerializesALargeGraphBothWays()
     {
         var (a, b) = UintrPipe.CreatePair(Small(16384));

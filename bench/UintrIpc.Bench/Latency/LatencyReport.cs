@@ -6,11 +6,19 @@ using UintrIpc.Latency;
 
 namespace UintrIpc.Bench.Latency;
 
-/// <summary>One figure the issue asks the harness to show: a ratio of two medians of the same run, against its target.</summary>
+/// <summary>
+/// One figure the issue asks the harness to show: a ratio of two medians of the same run, against
+/// its target; or, with no target, a ratio that tells how far a target can be reached on this host.
+/// </summary>
 internal sealed record Figure(string Claim, string Formula, double Ratio, string Target, bool Pass)
 {
-    /// <summary>PASS, MISS, or n/a when a mechanism it compares was not run (--only).</summary>
-    public string Verdict => double.IsNaN(Ratio) ? "n/a" : Pass ? "PASS" : "MISS";
+    /// <summary>A context ratio: no target of its own.</summary>
+    public static Figure Context(string claim, string formula, double ratio) => new(claim, formula, ratio, "-", Pass: false) { IsContext = true };
+
+    public bool IsContext { get; private init; }
+
+    /// <summary>PASS, MISS, info for a context ratio, or n/a when a mechanism it compares was not run (--only).</summary>
+    public string Verdict => double.IsNaN(Ratio) ? "n/a" : IsContext ? "info" : Pass ? "PASS" : "MISS";
 }
 
 /// <summary>The results of one run: the terminal table, the Markdown table, the JSON and the plot.</summary>
@@ -31,6 +39,7 @@ internal sealed class LatencyReport(MachineInfo machine, LatencyResult[] results
         double asyncBlockedOverEventfd = P50("uintr-async-blocked") / P50("eventfd");
         double asyncBlockedOverAsyncSocket = P50("uintr-async-blocked") / P50("unix-socket-async");
         double pipeOverUintr = P50("uintr-pipe") / P50("uintr");
+        double floorOverUintr = P50("ring-pipelines") / P50("uintr");
         return
         [
             new("uintr ≤ 3× spin", "p50 uintr / p50 spin", uintrOverSpin, "≤ 3", uintrOverSpin <= 3),
@@ -41,6 +50,9 @@ internal sealed class LatencyReport(MachineInfo machine, LatencyResult[] results
             new("uintr-async ≤ 1.2× uintr", "p50 uintr-async / p50 uintr", asyncOverUintr, "≤ 1.2", asyncOverUintr <= 1.2),
             new("uintr-async-blocked ≤ 1.2× eventfd", "p50 uintr-async-blocked / p50 eventfd", asyncBlockedOverEventfd, "≤ 1.2", asyncBlockedOverEventfd <= 1.2),
             new("uintr-pipe ≤ 1.5× uintr", "p50 uintr-pipe / p50 uintr", pipeOverUintr, "≤ 1.5", pipeOverUintr <= 1.5),
+            // Context: the same Pipelines calls over a bare ring with no library; at 1.5 or more
+            // the row above cannot pass on this host, whatever the library does.
+            Figure.Context("its floor: the same calls, no library", "p50 ring-pipelines / p50 uintr", floorOverUintr),
             // Context: .NET's async socket takes the same two hops (epoll thread, then a pool thread).
             new("uintr-async-blocked ≤ .NET async socket", "p50 uintr-async-blocked / p50 unix-socket-async", asyncBlockedOverAsyncSocket, "≤ 1", asyncBlockedOverAsyncSocket <= 1),
         ];
@@ -91,7 +103,7 @@ internal sealed class LatencyReport(MachineInfo machine, LatencyResult[] results
         AnsiConsole.WriteLine("Figures (medians of this run; measurements, not tests):");
         foreach (Figure f in Figures)
         {
-            string verdict = f.Verdict switch { "PASS" => "[green]PASS[/]", "MISS" => "[red]MISS[/]", _ => "n/a" };
+            string verdict = f.Verdict switch { "PASS" => "[green]PASS[/]", "MISS" => "[red]MISS[/]", var other => other };
             AnsiConsole.MarkupLine($"  {Markup.Escape(f.Claim),-44} {Markup.Escape(f.Formula),-32} = {f.Ratio.ToString("F2", Invariant),6}  (target {Markup.Escape(f.Target)})  {verdict}");
         }
 

@@ -11,7 +11,7 @@ namespace UintrIpc;
 /// A registered sender of one vector (the RFC's <c>uintr_register_sender</c>): an entry in the
 /// process's target table whose <see cref="Send"/> posts the vector (<c>SENDUIPI</c>).
 /// </summary>
-public sealed class UintrSender : IDisposable
+public sealed class UintrSender : IDisposable, IAsyncDisposable
 {
     private readonly Upid _upid;
     private readonly NativeSenderPath? _native; // the native path: SENDUIPI instead of the page
@@ -175,6 +175,13 @@ public sealed class UintrSender : IDisposable
         _watch?.Dispose();
         Uitt.Unregister(_index, mapped: _native is null);
         _native?.Dispose();
+    }
+
+    /// <summary>As <see cref="Dispose"/>, which never waits: completes at once.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private void OnReceiverExit() => Interlocked.CompareExchange(ref _state, ReceiverGone, Registered);

@@ -1,4 +1,4 @@
-using UintrIpc.Dispatch;
+using UintrIpc.Engine;
 
 namespace UintrIpc.Tests.Async;
 
@@ -49,7 +49,7 @@ internal static class AsyncWait
 
     /// <summary>Polls until no receiver is left in the dispatcher (the tests run one at a time).</summary>
     public static void DispatcherEmpty() =>
-        Assert.True(Until.True(() => Dispatcher.Waiting == 0), $"{Dispatcher.Waiting} receivers still in the dispatcher");
+        Assert.True(Until.True(() => FutexEngine.Waiting == 0), $"{FutexEngine.Waiting} receivers still in the dispatcher");
 
     /// <summary>
     /// Runs <paramref name="iteration"/> <paramref name="iterations"/> times between two counts of
@@ -71,7 +71,7 @@ internal static class AsyncWait
             var before = ProcessResources.Settled();
             for (int i = 0; i < iterations; i++)
                 iteration();
-            Assert.True(Until.True(() => Dispatch.Dispatcher.Waiting == 1), "a waiter stayed in the dispatcher");
+            Assert.True(Until.True(() => FutexEngine.Waiting == 1), "a waiter stayed in the dispatcher");
             var after = ProcessResources.Now();
             failure = after.SameCounts(before) ? "" : after.DescribeChangesSince(before);
         }

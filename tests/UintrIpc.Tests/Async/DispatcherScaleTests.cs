@@ -1,4 +1,4 @@
-using UintrIpc.Dispatch;
+using UintrIpc.Engine;
 
 namespace UintrIpc.Tests.Async;
 
@@ -43,14 +43,14 @@ public sealed class DispatcherScaleTests
                 clients[i] = new Client(i % 64);
                 waits[i] = AsyncWait.WithoutContext(() => clients[i].Receiver.WaitAsync(Until.Hang)).AsTask();
             }
-            Assert.True(Until.True(() => Dispatcher.Waiting == Count), $"{Dispatcher.Waiting} of {Count} in the dispatcher");
-            Assert.InRange(Dispatcher.Threads, 1, 16);
+            Assert.True(Until.True(() => FutexEngine.Waiting == Count), $"{FutexEngine.Waiting} of {Count} in the dispatcher");
+            Assert.InRange(FutexEngine.Threads, 1, 16);
 
-            long woken = Dispatcher.Woken;
+            long woken = FutexEngine.Woken;
             clients[123].Sender.Send();
             Assert.True(AsyncWait.Finish(waits[123]));
-            Assert.Equal(1, Dispatcher.Woken - woken);
-            Assert.Equal(Count - 1, Dispatcher.Waiting);
+            Assert.Equal(1, FutexEngine.Woken - woken);
+            Assert.Equal(Count - 1, FutexEngine.Waiting);
             Assert.Equal(1, waits.Count(w => w.IsCompleted));
 
             foreach (Client client in clients)
@@ -60,7 +60,7 @@ public sealed class DispatcherScaleTests
             }
             Assert.All(waits, w => Assert.True(AsyncWait.Finish(w)));
             Assert.All(clients, c => Assert.Equal(1, c.Calls));
-            Assert.Equal(Count, Dispatcher.Woken - woken);
+            Assert.Equal(Count, FutexEngine.Woken - woken);
             Assert.Equal(Count, clients.Sum(c => c.Receiver.Statistics.Wakeups));
             AsyncWait.DispatcherEmpty();
         }
@@ -90,12 +90,12 @@ public sealed class DispatcherScaleTests
                 int index = i;
                 waits[i] = AsyncWait.WithoutContext(() => receivers[index].WaitAsync(Until.Hang)).AsTask();
             }
-            Assert.True(Until.True(() => Dispatcher.Waiting == Count));
-            Assert.Equal(Count / 2, Dispatcher.Threads);
+            Assert.True(Until.True(() => FutexEngine.Waiting == Count));
+            Assert.Equal(Count / 2, FutexEngine.Threads);
             using var sender = UintrSender.Register(fds[(7 * Vectors) + 62]);
             sender.Send();
             Assert.True(AsyncWait.Finish(waits[7]));
-            Assert.Equal(Count - 1, Dispatcher.Waiting);
+            Assert.Equal(Count - 1, FutexEngine.Waiting);
         }
         finally
         {
@@ -163,6 +163,6 @@ public sealed class DispatcherScaleTests
     {
         long managed = GC.GetTotalMemory(forceFullCollection: true);
         var resources = ProcessResources.Now();
-        return (Directory.GetDirectories("/proc/self/task").Length, Dispatcher.Threads, resources.Descriptors, resources.Mappings, managed);
+        return (Directory.GetDirectories("/proc/self/task").Length, FutexEngine.Threads, resources.Descriptors, resources.Mappings, managed);
     }
 }

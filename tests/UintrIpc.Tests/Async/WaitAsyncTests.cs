@@ -1,4 +1,4 @@
-using UintrIpc.Dispatch;
+using UintrIpc.Engine;
 
 namespace UintrIpc.Tests.Async;
 
@@ -52,7 +52,7 @@ public sealed class WaitAsyncTests
         ValueTask<bool> wait = AsyncWait.WithoutContext(() => receiver.WaitAsync(Until.Hang));
         Assert.False(wait.IsCompleted);
         AsyncWait.Asleep(receiver);
-        Assert.Equal(1, Dispatcher.Waiting);
+        Assert.Equal(1, FutexEngine.Waiting);
         sender.Send();
         Assert.True(AsyncWait.Finish(wait));
         Assert.NotEqual("UintrIpc dispatcher", handlerThread);
@@ -149,7 +149,7 @@ public sealed class WaitAsyncTests
         using var receiver = UintrReceiver.Register(_ => { }, AsyncWait.NoSpin);
         using UintrFd fd = receiver.CreateFd(0);
         Assert.Throws<OperationCanceledException>(() => receiver.WaitAsync(Until.Hang, new CancellationToken(canceled: true)));
-        Assert.Equal(0, Dispatcher.Waiting);
+        Assert.Equal(0, FutexEngine.Waiting);
     }
 
     [Fact]

@@ -19,6 +19,9 @@ internal sealed unsafe class EngineThread
     private readonly List<(FutexRegistration Registration, EngineOutcome Outcome)> _finished = new(FutexEngine.WordsPerShard);
     private Thread? _thread;
 
+    /// <summary>The kernel's id of the thread, once it runs (diagnostics and tests: /proc/self/task/&lt;id&gt;).</summary>
+    internal int OsThreadId { get; private set; }
+
     /// <summary>The shard this thread was hired to lead and has not taken up yet; under <see cref="FutexEngine.Lock"/>.</summary>
     internal FutexShard? Assigned { get; set; }
 
@@ -42,6 +45,7 @@ internal sealed unsafe class EngineThread
 
     private void Run()
     {
+        OsThreadId = Shim.Gettid();
         try
         {
             FutexShard? shard = Follow();

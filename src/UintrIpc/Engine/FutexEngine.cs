@@ -72,6 +72,23 @@ internal static class FutexEngine
     /// <summary>Times a sleeping follower was woken to lead: beside a continuation, never between a post and it.</summary>
     public static long Hires => Volatile.Read(ref s_hires);
 
+    /// <summary>Shards now (each with a leader, or vacant while the thread that led it runs a completion).</summary>
+    internal static int Shards
+    {
+        get
+        {
+            lock (Lock)
+                return s_shards.Count;
+        }
+    }
+
+    /// <summary>The kernel thread ids of the shards' leaders now (tests look at their state in /proc).</summary>
+    internal static int[] LeaderThreadIds()
+    {
+        lock (Lock)
+            return [.. s_shards.Select(s => s.Leader?.OsThreadId ?? 0).Where(id => id != 0)];
+    }
+
     /// <summary>Gives <paramref name="registration"/> to a shard with room for its words, starting one if none has.</summary>
     internal static void Add(FutexRegistration registration)
     {

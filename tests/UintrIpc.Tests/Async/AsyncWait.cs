@@ -37,6 +37,16 @@ internal static class AsyncWait
         return task.GetAwaiter().GetResult();
     }
 
+    /// <summary>Blocks until <paramref name="task"/> ended, whatever its outcome, or <paramref name="bound"/> passed; whether it ended.</summary>
+    public static bool Ends(Task task, TimeSpan bound) => Task.WaitAny([task], bound) == 0;
+
+    /// <summary>Blocks until <paramref name="task"/> finished and rethrows its exception; a hang fails the test.</summary>
+    public static void Finish(Task task)
+    {
+        Assert.True(Ends(task, Until.Hang), "the task never completed");
+        task.GetAwaiter().GetResult();
+    }
+
     /// <summary>Blocks until every task finished, whatever their outcome; a hang fails the test.</summary>
     public static void Settle(IEnumerable<Task> tasks)
     {

@@ -25,7 +25,11 @@ public sealed class MetricsTests
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => values[instrument.Name] = value);
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (tags.Length == 0) // unnamed receivers (and the instruments that are not per receiver)
+                values[instrument.Name] = value;
+        });
         listener.Start();
         listener.RecordObservableInstruments();
         foreach (string name in Instruments)

@@ -38,14 +38,16 @@ public sealed class WaitAsyncTests
     }
 
     [Fact]
-    public void A_post_to_a_sleeping_waiter_completes_it_with_true_and_the_handler_runs_off_the_dispatcher()
+    public void A_post_to_a_sleeping_waiter_completes_it_with_true_and_the_handler_runs_on_the_woken_thread_given_away()
     {
         string? handlerThread = null;
-        bool handlerOnPool = false;
+        int[] leadersDuringHandler = [0];
+        int handlerTid = 0;
         using var receiver = UintrReceiver.Register(_ =>
         {
             handlerThread = Thread.CurrentThread.Name;
-            handlerOnPool = Thread.CurrentThread.IsThreadPoolThread;
+            handlerTid = Libc.Gettid();
+            leadersDuringHandler = FutexEngine.LeaderThreadIds();
         }, AsyncWait.NoSpin);
         using UintrFd fd = receiver.CreateFd(40);
         using var sender = UintrSender.Register(fd);
@@ -55,8 +57,10 @@ public sealed class WaitAsyncTests
         Assert.Equal(1, FutexEngine.Waiting);
         sender.Send();
         Assert.True(AsyncWait.Finish(wait));
-        Assert.NotEqual("UintrIpc dispatcher", handlerThread);
-        Assert.True(handlerOnPool, "with no synchronization context the await resumes on the thread pool, and the handler runs there");
+        // With no synchronization context the handler runs on the engine thread the kernel woke,
+        // which no longer leads any shard while the application's code runs there.
+        Assert.Equal("UintrIpc engine", handlerThread);
+        Assert.DoesNotContain(handlerTid, leadersDuringHandler);
         Assert.Equal(1, receiver.Statistics.Wakeups);
         AsyncWait.DispatcherEmpty();
     }

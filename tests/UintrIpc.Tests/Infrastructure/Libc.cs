@@ -28,6 +28,10 @@ internal static unsafe class Libc
     public const int O_RDWR = 2;
     public const int O_CLOEXEC = 0x80000;
 
+    /// <summary>The calling thread's kernel id (as /proc/self/task names it).</summary>
+    [DllImport("libc", EntryPoint = "gettid")]
+    public static extern int Gettid();
+
     [DllImport("libc", SetLastError = true)]
     public static extern int dup(int fd);
 

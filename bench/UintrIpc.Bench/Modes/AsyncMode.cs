@@ -5,14 +5,14 @@ using UintrIpc.Latency.Native;
 namespace UintrIpc.Bench.Modes;
 
 /// <summary>
-/// <c>async wake|scale|idle</c>: WaitAsync and the dispatcher.
+/// <c>async wake|scale|idle</c>: WaitAsync and the futex engine.
 /// <list type="bullet">
 /// <item><c>wake [--rounds N] [--warmup N]</c>: in-process ping-pong between a thread in <c>Wait</c> and an
 /// async loop in <c>WaitAsync</c> on the thread pool, default spin and SpinDuration = 0, next to the
-/// same with two <c>Wait</c> threads: what the dispatcher and thread-pool hand-off add.</item>
+/// same with two <c>Wait</c> threads: what the futex engine's hand-off adds.</item>
 /// <item><c>scale [--receivers N]</c>: N receivers (one vector each) awaited at once; one post to one
-/// receiver (only its awaiter may complete: the dispatcher's wake-up counts), then one post to
-/// each; dispatcher threads, process threads, memory per receiver, completion time.</item>
+/// receiver (only its awaiter may complete: the engine's wake-ups count), then one post to
+/// each; engine threads, process threads, memory per receiver, completion time.</item>
 /// <item><c>idle [--receivers N] [--seconds S]</c>: N idle awaiters after their spin; process CPU over S.</item>
 /// </list>
 /// </summary>
@@ -132,7 +132,7 @@ internal sealed class AsyncMode : IBenchMode
 
     private static int Scale(int count)
     {
-        Console.WriteLine($"{count} receivers, one vector each, default options (30 µs spin inline, then the dispatcher)");
+        Console.WriteLine($"{count} receivers, one vector each, default options (30 µs spin inline, then the futex engine)");
         long managedBefore = GC.GetTotalMemory(forceFullCollection: true);
         long rssBefore = ResidentBytes();
         int threadsBefore = ProcessThreads();
@@ -146,7 +146,7 @@ internal sealed class AsyncMode : IBenchMode
             for (int i = 0; i < count; i++)
                 waits[i] = clients[i].Receiver.WaitAsync(TimeSpan.FromSeconds(60)).AsTask();
             if (!SpinUntil(() => FutexEngine.Waiting == count, TimeSpan.FromSeconds(30)))
-                throw new TimeoutException($"only {FutexEngine.Waiting} of {count} receivers reached the dispatcher");
+                throw new TimeoutException($"only {FutexEngine.Waiting} of {count} receivers reached the futex engine");
             double awaitMs = Stopwatch.GetElapsedTime(startAwaits).TotalMilliseconds;
             long managedAfter = GC.GetTotalMemory(forceFullCollection: true);
             long rssAfter = ResidentBytes();
@@ -201,7 +201,7 @@ internal sealed class AsyncMode : IBenchMode
             for (int i = 0; i < count; i++)
                 waits[i] = clients[i].Receiver.WaitAsync(duration + TimeSpan.FromSeconds(30)).AsTask();
             if (!SpinUntil(() => FutexEngine.Waiting == count, TimeSpan.FromSeconds(30)))
-                throw new TimeoutException($"only {FutexEngine.Waiting} of {count} receivers reached the dispatcher");
+                throw new TimeoutException($"only {FutexEngine.Waiting} of {count} receivers reached the futex engine");
             Thread.Sleep(200); // let the runtime's start-up work (tiering, the pool's hill climbing) settle
             TimeSpan cpu0 = LibC.CpuTime(LibC.CLOCK_PROCESS_CPUTIME_ID);
             long start = Stopwatch.GetTimestamp();

@@ -150,8 +150,8 @@ internal sealed class AsyncMode : IBenchMode
             double awaitMs = Stopwatch.GetElapsedTime(startAwaits).TotalMilliseconds;
             long managedAfter = GC.GetTotalMemory(forceFullCollection: true);
             long rssAfter = ResidentBytes();
-            Console.WriteLine($"all {count} asleep in the dispatcher after {awaitMs:F1} ms (includes each one's 30 µs spin, run one after another)");
-            Console.WriteLine($"dispatcher threads:  {FutexEngine.Threads} (limit 16); process threads {threadsBefore} -> {ProcessThreads()}");
+            Console.WriteLine($"all {count} asleep in the futex engine after {awaitMs:F1} ms (includes each one's 30 µs spin, run one after another)");
+            Console.WriteLine($"engine threads:  {FutexEngine.Threads} (limit 16); process threads {threadsBefore} -> {ProcessThreads()}");
             Console.WriteLine($"memory per receiver: {(managedAfter - managedBefore) / (double)count:F0} B managed, {(rssAfter - rssBefore) / (double)count:F0} B resident " +
                 "(receiver, one vector page, its mappings and descriptors, sender, pending await)");
 
@@ -163,7 +163,7 @@ internal sealed class AsyncMode : IBenchMode
                 throw new TimeoutException("the posted receiver did not complete");
             Thread.Sleep(100);
             int completed = waits.Count(w => w.IsCompleted);
-            Console.WriteLine($"one post to receiver {target}: awaiters completed {completed} (expected 1), dispatcher wake-ups {FutexEngine.Woken - wokenBefore} (expected 1), " +
+            Console.WriteLine($"one post to receiver {target}: awaiters completed {completed} (expected 1), engine wake-ups {FutexEngine.Woken - wokenBefore} (expected 1), " +
                 $"still waiting {FutexEngine.Waiting} (expected {count - 1})");
 
             // Then one post to each of the others.
@@ -180,7 +180,7 @@ internal sealed class AsyncMode : IBenchMode
             long wakeups = clients.Sum(c => c.Receiver.Statistics.Wakeups);
             long spurious = clients.Sum(c => c.Receiver.Statistics.SpuriousWakeups);
             Console.WriteLine($"one post to each: all {count} completed in {allMs:F1} ms; handler calls {delivered} (expected {count}); " +
-                $"receiver wake-ups {wakeups}, spurious {spurious}; dispatcher wake-ups total {FutexEngine.Woken - wokenBefore}");
+                $"receiver wake-ups {wakeups}, spurious {spurious}; engine wake-ups total {FutexEngine.Woken - wokenBefore}");
             return delivered == count && completed == 1 ? 0 : 1;
         }
         finally
@@ -208,7 +208,7 @@ internal sealed class AsyncMode : IBenchMode
             Thread.Sleep(duration);
             TimeSpan cpu = LibC.CpuTime(LibC.CLOCK_PROCESS_CPUTIME_ID) - cpu0;
             TimeSpan wall = Stopwatch.GetElapsedTime(start);
-            Console.WriteLine($"{count} idle WaitAsync receivers in {FutexEngine.Threads} dispatcher threads; process threads {ProcessThreads()}");
+            Console.WriteLine($"{count} idle WaitAsync receivers in {FutexEngine.Threads} futex engine threads; process threads {ProcessThreads()}");
             Console.WriteLine($"process CPU over {wall.TotalSeconds:F2} s idle: {cpu.TotalMilliseconds:F2} ms ({cpu / wall * 100:F3} % of one CPU; whole process, runtime threads included)");
             foreach (Client client in clients)
                 client.Sender.Send();

@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Numerics;
 using UintrIpc.Delivery;
 using UintrIpc.Diagnostics;
+using UintrIpc.FutexPath;
+using UintrIpc.Hardware;
+using UintrIpc.Idle;
 using UintrIpc.Interop;
-using UintrIpc.Protocol;
-using static UintrIpc.Protocol.VectorPageDescriptor;
+using static UintrIpc.FutexPath.VectorPageLayout;
 
 namespace UintrIpc;
 
@@ -59,7 +61,7 @@ public sealed partial class UintrReceiver : IDisposable
         Pid = Environment.ProcessId;
         Id = (ulong)Random.Shared.NextInt64() ^ ((ulong)Stopwatch.GetTimestamp() << 1);
         _futex = mode == UintrMode.Native ? null : new FutexReceiverPath(Pid, Id);
-        _path = _futex ?? (IReceiverPath)new NativeReceiverPath();
+        _path = _futex ?? (IReceiverPath)new HardwareReceiverPath();
         _beforeSleep = () =>
         {
             if (Volatile.Read(ref _disposed) != 0 || _waitToken.IsCancellationRequested)

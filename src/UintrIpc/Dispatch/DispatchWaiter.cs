@@ -1,5 +1,5 @@
 using UintrIpc.Delivery;
-using static UintrIpc.Protocol.VectorPageDescriptor;
+using static UintrIpc.FutexPath.VectorPageLayout;
 
 namespace UintrIpc.Dispatch;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using UintrIpc.Interop;
-using static UintrIpc.Protocol.VectorPageDescriptor;
+using static UintrIpc.FutexPath.VectorPageLayout;
 
 namespace UintrIpc.Dispatch;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using UintrIpc.Interop;
+using UintrIpc.Liveness;
 
 namespace UintrIpc.Pipes;
 

@@ -2,7 +2,8 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.Intrinsics.X86;
 using UintrIpc.Interop;
-using static UintrIpc.Pipes.RingDescriptor;
+using UintrIpc.Liveness;
+using static UintrIpc.Pipes.RingLayout;
 
 namespace UintrIpc.Pipes;
 

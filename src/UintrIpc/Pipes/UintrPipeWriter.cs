@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using UintrIpc.Interop;
+using UintrIpc.Liveness;
 
 namespace UintrIpc.Pipes;
 

@@ -299,7 +299,8 @@ public sealed partial class UintrReceiver : IDisposable
     /// <summary>
     /// W2: polls the pages until a handler ran (true) or <paramref name="spinEnd"/> passed (false).
     /// No sched_yield in here: when another task is runnable it takes the CPU until the next
-    /// scheduler tick (4 ms), far past any spin budget (bench/README.md, --contend). One PAUSE
+    /// scheduler tick (4 ms at HZ=250), far past any spin budget
+    /// (docs/decisions/2026-11-23-wait-never-yields.md). One PAUSE
     /// per poll, and the clock and the token only every <see cref="SpinPollsPerCheck"/> polls:
     /// the time from a post to its discovery is then one poll and one PAUSE, as in a bare spin.
     /// </summary>

@@ -17,7 +17,7 @@ internal static class Summary
         string why =
             !capabilities.CpuSupportsUintr ? "this CPU has no User Interrupts (UINTR needs Sapphire Rapids or later)"
             : !capabilities.KernelSupportsUintr ? "this kernel has no uintr system calls (mainline Linux never merged them)"
-            : capabilities.SyscallTable is null ? "the uintr system call numbers are unknown (set UINTR_IPC_SYSCALLS)"
+            : !capabilities.NativeAvailable ? "the uintr system call numbers are unknown (set UINTR_IPC_SYSCALLS)"
             : $"the mode was chosen ({UintrCapabilities.ModeVariable} or options)";
         return $"{why}, so posts go through a shared page and a futex.";
     }

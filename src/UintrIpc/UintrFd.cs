@@ -1,6 +1,7 @@
+using UintrIpc.FutexPath;
+using UintrIpc.Hardware;
 using UintrIpc.Interop;
-using UintrIpc.Native;
-using UintrIpc.Protocol;
+using UintrIpc.Wire;
 
 namespace UintrIpc;
 
@@ -23,7 +24,7 @@ public sealed class UintrFd : IDisposable, IAsyncDisposable
     private int _disposed;
 
     internal UintrFd(SafeFileDescriptorHandle handle, int vector, int receiverPid, ulong receiverId, UintrReceiver? receiver,
-        SafeFileDescriptorHandle? receiverPidfd = null, ushort kind = FdMessage.KindFutexPage)
+        SafeFileDescriptorHandle? receiverPidfd = null, ushort kind = DescriptorMessageLayout.KindFutexPage)
     {
         Kind = kind;
         ReceiverPidfd = receiverPidfd;
@@ -87,7 +88,7 @@ public sealed class UintrFd : IDisposable, IAsyncDisposable
         get
         {
             ThrowIfDisposed();
-            return Native.NativeUintrFd.IsNativeKind(Kind) ? UintrMode.Native : UintrMode.Futex;
+            return KernelUintrFd.IsHardwareKind(Kind) ? UintrMode.Native : UintrMode.Futex;
         }
     }
 
@@ -117,11 +118,11 @@ public sealed class UintrFd : IDisposable, IAsyncDisposable
     /// <exception cref="UintrException">EBADF when it is not open; EOPNOTSUPP when it is not a uintr fd.</exception>
     public static UintrFd FromFileDescriptor(int fileDescriptor)
     {
-        if (fileDescriptor >= 0 && NativeFdInfo.IsNativeUintrFd(fileDescriptor))
+        if (fileDescriptor >= 0 && KernelFdInfo.IsKernelUintrFd(fileDescriptor))
         {
-            int nativeVector = NativeUintrFd.Validate(fileDescriptor, NativeFdInfo.Vector(fileDescriptor), NativeUintrFd.Kind);
+            int nativeVector = KernelUintrFd.Validate(fileDescriptor, KernelFdInfo.Vector(fileDescriptor), KernelUintrFd.Kind);
             return new UintrFd(new SafeFileDescriptorHandle(fileDescriptor), nativeVector, receiverPid: 0, receiverId: 0,
-                receiver: null, receiverPidfd: null, NativeUintrFd.Kind);
+                receiver: null, receiverPidfd: null, KernelUintrFd.Kind);
         }
         var (vector, receiverPid, receiverId) = VectorPageFile.Validate(fileDescriptor);
         return new UintrFd(new SafeFileDescriptorHandle(fileDescriptor), vector, receiverPid, receiverId, receiver: null);

@@ -1,11 +1,11 @@
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
-using UintrIpc.FdPassing;
+using UintrIpc.Wire;
 using UintrIpc.Interop;
-using UintrIpc.Native;
-using UintrIpc.Peers;
-using UintrIpc.Protocol;
-using static UintrIpc.Protocol.FdMessage;
+using UintrIpc.Hardware;
+using UintrIpc.Liveness;
+using UintrIpc.FutexPath;
+using static UintrIpc.Wire.DescriptorMessageLayout;
 
 namespace UintrIpc;
 
@@ -128,12 +128,12 @@ public static class UintrFdPassing
         SafeFileDescriptorHandle handle = received.Handle;
         try
         {
-            if (NativeUintrFd.IsNativeKind(received.Kind))
+            if (KernelUintrFd.IsHardwareKind(received.Kind))
             {
                 // A kernel uintr_fd has no page to carry the receiver's death: watch the socket's
                 // peer, when it is the receiver (docs/ABI.md section 10, "Who sent it").
                 using var socketFd = new HandleLease(socket.SafeHandle);
-                int vector = NativeUintrFd.Validate(handle.Fd, received.Vector, received.Kind);
+                int vector = KernelUintrFd.Validate(handle.Fd, received.Vector, received.Kind);
                 int peer = Shim.PeerPid(socketFd.Fd);
                 return new UintrFd(handle, vector, peer, receiverId: 0, receiver: null,
                     PeerIdentity.ReceiverPidfd(socketFd.Fd, peer), received.Kind);

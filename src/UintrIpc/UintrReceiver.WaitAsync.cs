@@ -118,7 +118,7 @@ public sealed partial class UintrReceiver
         private volatile bool _resultTaken = true;
 
         public AsyncWait(UintrReceiver receiver, IDispatchablePath path)
-            : base(Protocol.VectorPageDescriptor.VectorCount)
+            : base(FutexPath.VectorPageLayout.VectorCount)
         {
             _receiver = receiver;
             _path = path;
@@ -179,7 +179,7 @@ public sealed partial class UintrReceiver
                     try
                     {
                         int words = _path.GetWaitWords(live, Words);
-                        Values[..words].Fill(Protocol.VectorPageDescriptor.Blocked);
+                        Values[..words].Fill(FutexPath.VectorPageLayout.Blocked);
                         Start(words, _path.WakeWord, generation, _deadline);        // W7, in the engine
                     }
                     catch

@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Numerics;
 using UintrIpc.Delivery;
 using UintrIpc.Diagnostics;
+using UintrIpc.FutexPath;
+using UintrIpc.Hardware;
+using UintrIpc.Idle;
 using UintrIpc.Interop;
-using UintrIpc.Protocol;
-using static UintrIpc.Protocol.VectorPageDescriptor;
+using static UintrIpc.FutexPath.VectorPageLayout;
 
 namespace UintrIpc;
 
@@ -60,7 +62,7 @@ public sealed partial class UintrReceiver : IDisposable, IAsyncDisposable
         Pid = Environment.ProcessId;
         Id = (ulong)Random.Shared.NextInt64() ^ ((ulong)Stopwatch.GetTimestamp() << 1);
         _futex = mode == UintrMode.Native ? null : new FutexReceiverPath(Pid, Id);
-        _path = _futex ?? (IReceiverPath)new NativeReceiverPath();
+        _path = _futex ?? (IReceiverPath)new HardwareReceiverPath();
         _beforeSleep = () =>
         {
             if (Volatile.Read(ref _disposed) != 0 || _waitToken.IsCancellationRequested)
@@ -298,7 +300,8 @@ public sealed partial class UintrReceiver : IDisposable, IAsyncDisposable
     /// <summary>
     /// W2: polls the pages until a handler ran (true) or <paramref name="spinEnd"/> passed (false).
     /// No sched_yield in here: when another task is runnable it takes the CPU until the next
-    /// scheduler tick (4 ms), far past any spin budget (bench/README.md, --contend). One PAUSE
+    /// scheduler tick (4 ms at HZ=250), far past any spin budget
+    /// (docs/decisions/2026-11-23-wait-never-yields.md). One PAUSE
     /// per poll, and the clock and the token only every <see cref="SpinPollsPerCheck"/> polls:
     /// the time from a post to its discovery is then one poll and one PAUSE, as in a bare spin.
     /// </summary>

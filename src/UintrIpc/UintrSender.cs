@@ -1,8 +1,8 @@
 using UintrIpc.Diagnostics;
 using UintrIpc.Interop;
-using UintrIpc.Native;
-using UintrIpc.Peers;
-using UintrIpc.Protocol;
+using UintrIpc.Hardware;
+using UintrIpc.Liveness;
+using UintrIpc.FutexPath;
 using UintrIpc.Senders;
 
 namespace UintrIpc;
@@ -14,7 +14,7 @@ namespace UintrIpc;
 public sealed class UintrSender : IDisposable, IAsyncDisposable
 {
     private readonly Upid _upid;
-    private readonly NativeSenderPath? _native; // the native path: SENDUIPI instead of the page
+    private readonly HardwareSender? _native; // the native path: SENDUIPI instead of the page
     private readonly ulong _pirBit;
     private readonly int _index;
     private readonly int _vector;
@@ -25,7 +25,7 @@ public sealed class UintrSender : IDisposable, IAsyncDisposable
     private const int ReceiverGone = 1;
     private const int Disposed = 2;
 
-    private UintrSender(int index, Upid upid, NativeSenderPath? native, int vector)
+    private UintrSender(int index, Upid upid, HardwareSender? native, int vector)
     {
         _index = index;
         _upid = upid;
@@ -49,12 +49,12 @@ public sealed class UintrSender : IDisposable, IAsyncDisposable
     public static UintrSender Register(UintrFd fd)
     {
         ArgumentNullException.ThrowIfNull(fd);
-        if (!NativeUintrFd.IsNativeKind(fd.Kind))
+        if (!KernelUintrFd.IsHardwareKind(fd.Kind))
             return Uitt.Register(fd, static (index, upid, vector) => new UintrSender(index, upid, native: null, vector));
         SafeFileDescriptorHandle? pidfd = fd.ReceiverPidfd;
         if (pidfd is not null && ProcessWatcher.HasExited(pidfd))
             throw ReceiverDied(fd.Vector);
-        UintrSender sender = RegisterNative(fd);
+        UintrSender sender = RegisterHardware(fd);
         if (pidfd is not null)
             sender._watch = ProcessWatcher.Watch(pidfd, sender.OnReceiverExit);
         return sender;
@@ -99,7 +99,7 @@ public sealed class UintrSender : IDisposable, IAsyncDisposable
     /// <see cref="Send"/> for a pipe's doorbell: its posts are the pipe's own, not sends of the
     /// application's that the Meter counts (and the count's thread-local cell costs a TLS lookup
     /// on every message). It shares <see cref="PostVector"/> with Send, which is inlined into
-    /// both: a shared path with a flag measured 2 ns slower per Send.
+    /// both, rather than one path with a flag: the flag's test would sit on every Send's way.
     /// </summary>
     internal void SendUncounted()
     {
@@ -130,9 +130,9 @@ public sealed class UintrSender : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Hardware-only: the kernel's <c>uintr_register_sender</c>, then an index in this process's table.</summary>
-    private static UintrSender RegisterNative(UintrFd fd)
+    private static UintrSender RegisterHardware(UintrFd fd)
     {
-        var native = new NativeSenderPath(fd.Handle);
+        var native = new HardwareSender(fd.Handle);
         try
         {
             return Uitt.RegisterUnmapped(index => new UintrSender(index, default, native, fd.Vector));

@@ -23,8 +23,8 @@ internal static unsafe class SendCost
     /// <remarks>
     /// Not chosen: timing Send alone while another thread consumes with Poll. The consumer collects
     /// a post only every ~100 ns (a cache-line round trip) while the sender loops in ~1 ns, so
-    /// nearly every send finds its bit still set and takes the coalesced one-load path (tried:
-    /// 0.01 % of sends were fresh posts).
+    /// nearly every send finds its bit still set and takes the coalesced one-load path, which is
+    /// not the cost of a post.
     /// </remarks>
     public static SendCostResult Measure(int batches, int opsPerBatch, Action onBatch)
     {

@@ -7,8 +7,8 @@ namespace UintrIpc.Bench.Micro;
 /// <summary>
 /// What one iteration of Wait's spin costs, ingredient by ingredient: the time between a post
 /// and its discovery is about one iteration, so an iteration's cost is spin-path latency above
-/// the raw shared-memory spin. The loop used to read the clock and call Thread.SpinWait(1) every
-/// poll; it now polls with one PAUSE and reads the clock every 16 polls.
+/// the raw shared-memory spin. They price the candidates for an iteration: a clock read,
+/// Thread.SpinWait(1), one PAUSE, an empty poll (docs/decisions/2026-11-30-spin-loop.md).
 /// </summary>
 public class SpinIngredientBenchmarks
 {
@@ -25,11 +25,11 @@ public class SpinIngredientBenchmarks
     [GlobalCleanup]
     public void Cleanup() => _fixture.Dispose();
 
-    /// <summary>The clock read the old loop made every poll (vDSO clock_gettime).</summary>
+    /// <summary>A clock read (vDSO clock_gettime), what checking the spin's deadline at a poll costs.</summary>
     [Benchmark]
     public long StopwatchTimestamp() => Stopwatch.GetTimestamp();
 
-    /// <summary>The old loop's pause: the runtime's normalized spin (several PAUSEs on some CPUs).</summary>
+    /// <summary>The runtime's own pause: a normalized spin (several PAUSEs on some CPUs).</summary>
     [Benchmark]
     public void ThreadSpinWait1() => Thread.SpinWait(1);
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using UintrIpc.Latency.Native;
-using static UintrIpc.Protocol.VectorPageDescriptor;
+using static UintrIpc.FutexPath.VectorPageLayout;
 
 namespace UintrIpc.Bench.Native;
 

@@ -7,7 +7,7 @@ namespace UintrIpc.Latency.Native;
 /// the scheduler's runtime of the thread including the stretch it is running now.
 /// getrusage(RUSAGE_THREAD) and /proc/self/task/TID/stat report the same runtime only as of the
 /// last tick or context switch, which undercounts a thread that spins through a short slice
-/// without ever leaving the CPU (measured: 121 ns per spin round trip, under half the wall time).
+/// without ever leaving the CPU (docs/decisions/2026-11-23-latency-harness-method.md).
 /// </summary>
 internal static unsafe class ThreadCpu
 {

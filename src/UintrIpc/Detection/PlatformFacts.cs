@@ -1,3 +1,4 @@
+using UintrIpc.Hardware;
 using UintrIpc.Interop;
 
 namespace UintrIpc.Detection;

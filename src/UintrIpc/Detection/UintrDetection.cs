@@ -1,4 +1,5 @@
 using System.Globalization;
+using UintrIpc.Hardware;
 using UintrIpc.Interop;
 
 namespace UintrIpc.Detection;

@@ -2,6 +2,6 @@ namespace UintrIpc.Interop;
 
 internal static partial class Shim
 {
-    /// <summary>shim/libuintripc.so, copied next to the assembly by the build.</summary>
+    /// <summary>native/libuintripc.so, copied next to the assembly by the build.</summary>
     internal const string Library = "uintripc";
 }

@@ -1,10 +1,10 @@
 namespace UintrIpc.Interop;
 
 /// <summary>
-/// The native UINTR path of the shim (shim/uintr_native.c, compiled with <c>-muintr
+/// The native UINTR path of the shim (native/uintr_hw.c, compiled with <c>-muintr
 /// -mgeneral-regs-only</c>). Hardware-only: everything except the receiver-state accessors
 /// executes a UINTR instruction (#UD, i.e. SIGILL, without UINTR) or a uintr system call whose
-/// number the caller passes from the configured <see cref="UintrSyscallTable"/> (on mainline
+/// number the caller passes from the configured <see cref="Hardware.UintrSyscallTable"/> (on mainline
 /// those numbers are other system calls). Only <c>UintrIpc.Native</c> calls these, and only
 /// once <see cref="UintrCapabilities.NativeAvailable"/> is true.
 /// </summary>

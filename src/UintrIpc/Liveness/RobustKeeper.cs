@@ -1,5 +1,4 @@
 using UintrIpc.Interop;
-using static UintrIpc.Protocol.VectorPageDescriptor;
 
 namespace UintrIpc.Liveness;
 
@@ -25,6 +24,12 @@ internal sealed unsafe class RobustKeeper
 {
     /// <summary>Words one keeper owns at most.</summary>
     internal const int Capacity = 1024;
+
+    /// <summary>
+    /// The size of a slot: one page, the first page of whatever file holds an owned word (a
+    /// vector page, a ring's header). The files' layouts keep their owner words inside it.
+    /// </summary>
+    internal const int PageSize = 4096;
 
     private const ulong HalfSize = (ulong)Capacity * PageSize;
     private const int None = -1;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using UintrIpc.Interop;
+using UintrIpc.Liveness;
 
 namespace UintrIpc.Pipes;
 
@@ -33,8 +34,8 @@ internal sealed class Doorbell : IDisposable
     /// halved back after a sleep four times as long. A streaming pair otherwise can settle into an
     /// oscillation where each side's spin gives up just before the other side frees space or
     /// publishes (it is draining a large read), so every turn pays a sleep and a dispatcher
-    /// wake-up: 64 KiB messages through a 1 MiB ring ran at 2.5 GB/s in that mode and 10 GB/s
-    /// in step. An idle end's sleeps are long, so its spin returns to the configured one.
+    /// wake-up on top of its copy. An idle end's sleeps are long, so its spin returns to the
+    /// configured one.
     /// </remarks>
     public long SpinTicks => Volatile.Read(ref _spinTicks);
 

@@ -1,5 +1,5 @@
 using UintrIpc.Interop;
-using static UintrIpc.Pipes.RingDescriptor;
+using static UintrIpc.Pipes.RingLayout;
 
 namespace UintrIpc.Pipes;
 

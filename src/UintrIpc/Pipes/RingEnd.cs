@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using UintrIpc.Idle;
+using UintrIpc.Liveness;
 
 namespace UintrIpc.Pipes;
 
@@ -67,7 +69,7 @@ internal sealed class RingEnd(Ring ring, Doorbell doorbell, PeerLiveness peer)
         long end = Stopwatch.GetTimestamp() + spinTicks;
         for (int spins = 1; ; spins++)
         {
-            if (Volatile.Read(ref position) != seen || Volatile.Read(ref state) != RingDescriptor.StateOpen
+            if (Volatile.Read(ref position) != seen || Volatile.Read(ref state) != RingLayout.StateOpen
                 || IsCancelPending || peer.IsDead || _disposed)
                 return true;
             CpuPause.Once();

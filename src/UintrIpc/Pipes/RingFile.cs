@@ -1,5 +1,5 @@
 using UintrIpc.Interop;
-using static UintrIpc.Pipes.RingDescriptor;
+using static UintrIpc.Pipes.RingLayout;
 
 namespace UintrIpc.Pipes;
 
@@ -16,7 +16,7 @@ internal static unsafe class RingFile
             Errno.Check(Shim.AddSeals(fd, SealsRequired), "fcntl(F_ADD_SEALS)");
             using var header = SafeMappingHandle.MapShared(fd.Fd, HeaderSize);
             byte* h = header.Address;
-            *(uint*)(h + VersionOffset) = RingDescriptor.Version;
+            *(uint*)(h + VersionOffset) = RingLayout.Version;
             *(uint*)(h + DataOffsetOffset) = HeaderSize;
             *(ulong*)(h + RingSizeOffset) = (ulong)ringSize;
             Volatile.Write(ref *(ulong*)(h + MagicOffset), Magic); // last: a complete header
@@ -46,7 +46,7 @@ internal static unsafe class RingFile
         using var header = SafeMappingHandle.MapShared(fd.Fd, HeaderSize);
         byte* h = header.Address;
         ulong size = *(ulong*)(h + RingSizeOffset);
-        if (*(ulong*)(h + MagicOffset) != Magic || *(uint*)(h + VersionOffset) != RingDescriptor.Version || *(uint*)(h + DataOffsetOffset) != HeaderSize)
+        if (*(ulong*)(h + MagicOffset) != Magic || *(uint*)(h + VersionOffset) != RingLayout.Version || *(uint*)(h + DataOffsetOffset) != HeaderSize)
             throw NotARing("no version-1 UintrPipe ring header");
         if (!IsValidRingSize((long)Math.Min(size, long.MaxValue)) || (ulong)stat.Size != HeaderSize + size)
             throw NotARing($"ring size {size} does not match a file of {stat.Size} bytes");

@@ -1,18 +1,18 @@
 using System.Net.Sockets;
-using UintrIpc.FdPassing;
+using UintrIpc.Wire;
 using UintrIpc.Interop;
-using UintrIpc.Protocol;
+using UintrIpc.FutexPath;
 
 namespace UintrIpc.Pipes;
 
 /// <summary>A ring travelling over a Unix socket: descriptor message kind 4 (docs/ABI.md section 10, docs/PIPE.md section 7).</summary>
 internal static class RingMessage
 {
-    private static readonly ushort[] s_kinds = [FdMessage.KindPipeRing];
+    private static readonly ushort[] s_kinds = [DescriptorMessageLayout.KindPipeRing];
 
     /// <summary>Sends <paramref name="ring"/>; <paramref name="which"/> goes in the header's vector field.</summary>
     public static ValueTask SendAsync(Socket socket, SafeHandle ring, int which, CancellationToken cancellationToken) =>
-        DescriptorMessage.SendAsync(socket, ring, FdMessage.KindPipeRing, which, cancellationToken);
+        DescriptorMessage.SendAsync(socket, ring, DescriptorMessageLayout.KindPipeRing, which, cancellationToken);
 
     /// <summary>Receives a ring message; the caller owns the descriptor and validates it (<see cref="RingFile.Validate"/>).</summary>
     public static async ValueTask<(SafeFileDescriptorHandle Ring, int Which)> ReceiveAsync(Socket socket, CancellationToken cancellationToken)

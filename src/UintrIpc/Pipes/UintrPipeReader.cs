@@ -2,7 +2,8 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.Intrinsics.X86;
 using UintrIpc.Interop;
-using static UintrIpc.Pipes.RingDescriptor;
+using UintrIpc.Liveness;
+using static UintrIpc.Pipes.RingLayout;
 
 namespace UintrIpc.Pipes;
 
@@ -173,8 +174,8 @@ internal sealed class UintrPipeReader : PipeReader
     /// <summary>
     /// Starts fetching the line at the last position seen, where the new bytes begin (PIPE.md
     /// section 5): the caller's first look at them otherwise waits for it only after this end's
-    /// decision and the application's calls, one cache-line transfer in series with them (about
-    /// 10 ns a message in the request/response row). A hint, no access: the address is this
+    /// decision and the application's calls, one cache-line transfer in series with them. A
+    /// hint, no access: the address is this
     /// end's own validated position inside the ring, and a prefetch never faults.
     /// </summary>
     private unsafe void PrefetchNewBytes()

@@ -1,6 +1,6 @@
 using UintrIpc.Interop;
-using UintrIpc.Protocol;
-using static UintrIpc.Protocol.VectorPageDescriptor;
+using UintrIpc.FutexPath;
+using static UintrIpc.FutexPath.VectorPageLayout;
 
 namespace UintrIpc.Senders;
 

@@ -80,9 +80,9 @@ public sealed class WaitAsyncExclusionTests
 
 /// <summary>A native-path receiver belongs to its registering thread: WaitAsync is refused with EOPNOTSUPP, and Wait still works.</summary>
 [Trait("Category", "HardwareOnly")]
-public sealed class NativeWaitAsyncTests
+public sealed class HardwareWaitAsyncTests
 {
-    [Native.HardwareOnlyFact]
+    [Hardware.HardwareOnlyFact]
     public void WaitAsync_on_a_native_receiver_is_EOPNOTSUPP_and_leaves_it_usable()
     {
         var worker = new TestThread<bool>(() =>

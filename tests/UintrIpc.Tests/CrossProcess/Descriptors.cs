@@ -80,7 +80,7 @@ internal sealed class Descriptors
         }
 
         // The poll thread (and its eventfd) an asynchronous send starts when a socket is full.
-        UintrIpc.FdPassing.SocketWritability.EnsureStarted();
+        UintrIpc.Wire.SocketWritability.EnsureStarted();
 
         // Child-process plumbing (SIGCHLD handling) starts with the first child.
         using (var child = Process.Start(new ProcessStartInfo(PeerProcess.DotnetHost, [PeerProcess.PeerDll, "ready"])

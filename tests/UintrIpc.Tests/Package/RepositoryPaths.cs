@@ -18,7 +18,7 @@ internal static class RepositoryPaths
     public static string NativeLibrary => Path.Combine(AppContext.BaseDirectory, "libuintripc.so");
 
     /// <summary>The stripped copy of libuintripc.so the package carries.</summary>
-    public static string PackagedNativeLibrary => Path.Combine(Root, "shim", "build", Configuration, "package", "libuintripc.so");
+    public static string PackagedNativeLibrary => Path.Combine(Root, "native", "build", Configuration, "package", "libuintripc.so");
 
     /// <summary>Runs a program to completion (bounded), returning its exit code and combined output.</summary>
     public static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> arguments, string? workingDirectory = null,

@@ -1,5 +1,5 @@
 using Microsoft.Win32.SafeHandles;
-using UintrIpc.Native;
+using UintrIpc.Hardware;
 using UintrIpc.Tests.CrossProcess;
 
 namespace UintrIpc.Tests.Surface;
@@ -78,7 +78,7 @@ public sealed class UintrFdHandleTests
         int eventFd = Sys.EventFd(); // anon_inode:[eventfd]
         try
         {
-            Assert.False(NativeFdInfo.IsNativeUintrFd(eventFd));
+            Assert.False(KernelFdInfo.IsKernelUintrFd(eventFd));
             Assert.Equal(95, Assert.Throws<UintrException>(() => UintrFd.FromFileDescriptor(eventFd)).Errno);
         }
         finally
@@ -95,7 +95,7 @@ public sealed class UintrFdHandleTests
     [InlineData("user_vector:x", -1)]
     [InlineData("user_vector:", -1)]
     public void The_vector_is_read_from_the_kernels_fdinfo(string fdinfo, int vector) =>
-        Assert.Equal(vector, NativeFdInfo.ParseVector(fdinfo));
+        Assert.Equal(vector, KernelFdInfo.ParseVector(fdinfo));
 
     [Fact]
     public void TryParse_tells_the_compiler_when_its_results_are_set()
@@ -114,9 +114,9 @@ public sealed class UintrFdHandleTests
 
 /// <summary>Adopting a kernel uintr_fd: needs the native path.</summary>
 [Trait("Category", "HardwareOnly")]
-public sealed class NativeAdoptionTests
+public sealed class HardwareAdoptionTests
 {
-    [UintrIpc.Tests.Native.HardwareOnlyFact]
+    [UintrIpc.Tests.Hardware.HardwareOnlyFact]
     public void FromFileDescriptor_adopts_a_kernel_uintr_fd_with_its_vector() => TestThread.Start(() =>
     {
         int calls = 0;

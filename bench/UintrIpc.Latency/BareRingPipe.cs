@@ -14,7 +14,7 @@ namespace UintrIpc.Latency;
 /// </summary>
 internal readonly struct BareRingPipe : IPipeEnds
 {
-    private readonly Native.SharedPage _page;
+    private readonly Primitives.SharedPage _page;
 
     public BareRingPipe(System.Net.Sockets.Socket control, bool parent)
     {

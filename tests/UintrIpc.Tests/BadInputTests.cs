@@ -4,7 +4,7 @@ namespace UintrIpc.Tests;
 public sealed unsafe class BadInputTests
 {
     private const int EBADF = 9, EOPNOTSUPP = 95;
-    private const int Seals = Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL;
+    private const int Seals = LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW | LibC.F_SEAL_SEAL;
 
     [Fact]
     public void Null_handler_is_rejected() =>
@@ -26,7 +26,7 @@ public sealed unsafe class BadInputTests
     [Fact]
     public void FromFileDescriptor_of_a_closed_descriptor_fails_with_EBADF()
     {
-        int closed = Libc.ClosedDescriptorNumber();
+        int closed = Sys.ClosedDescriptorNumber();
         Assert.Equal(EBADF, Assert.Throws<UintrException>(() => UintrFd.FromFileDescriptor(closed)).Errno);
     }
 
@@ -40,7 +40,7 @@ public sealed unsafe class BadInputTests
     [Fact]
     public void FromFileDescriptor_of_an_eventfd_fails_and_the_caller_keeps_it()
     {
-        int fd = Libc.eventfd(0, Libc.O_CLOEXEC);
+        int fd = LibC.eventfd(0, LibC.O_CLOEXEC);
         Assert.True(fd >= 0);
         AssertRejectedAndKept(fd);
     }
@@ -49,8 +49,8 @@ public sealed unsafe class BadInputTests
     public void FromFileDescriptor_of_a_pipe_fails_and_the_caller_keeps_it()
     {
         int* ends = stackalloc int[2];
-        Assert.Equal(0, Libc.pipe(ends));
-        Libc.Close(ends[1]);
+        Assert.Equal(0, LibC.pipe(ends));
+        Sys.Close(ends[1]);
         AssertRejectedAndKept(ends[0]);
     }
 
@@ -64,7 +64,7 @@ public sealed unsafe class BadInputTests
         try
         {
             File.WriteAllBytes(path, ValidHeader(4, size));
-            int fd = Libc.open(path, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+            int fd = LibC.open(path, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
             Assert.True(fd >= 0);
             AssertRejectedAndKept(fd);
         }
@@ -84,7 +84,7 @@ public sealed unsafe class BadInputTests
         try
         {
             File.WriteAllBytes(path, ValidHeader(4));
-            int fd = Libc.open(path, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+            int fd = LibC.open(path, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
             Assert.True(fd >= 0);
             AssertRejectedAndKept(fd);
         }
@@ -97,51 +97,51 @@ public sealed unsafe class BadInputTests
     [Fact]
     public void FromFileDescriptor_of_a_directory_and_of_a_device_fails()
     {
-        int dir = Libc.open("/tmp", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        int dir = LibC.open("/tmp", LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
         Assert.True(dir >= 0);
         AssertRejectedAndKept(dir);
-        int zero = Libc.open("/dev/zero", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        int zero = LibC.open("/dev/zero", LibC.O_RDWR | LibC.O_CLOEXEC, 0);
         Assert.True(zero >= 0);
         AssertRejectedAndKept(zero);
     }
 
     [Fact]
     public void FromFileDescriptor_of_an_unsealed_memfd_page_fails_even_with_a_valid_header() =>
-        AssertRejectedAndKept(Libc.CreateMemfd(4096, ValidHeader(4), seals: 0));
+        AssertRejectedAndKept(Sys.CreateMemfd(4096, ValidHeader(4), seals: 0));
 
     [Fact]
     public void FromFileDescriptor_of_a_memfd_that_cannot_be_sealed_fails() =>
-        AssertRejectedAndKept(Libc.CreateMemfd(4096, ValidHeader(4), seals: 0, allowSealing: false));
+        AssertRejectedAndKept(Sys.CreateMemfd(4096, ValidHeader(4), seals: 0, allowSealing: false));
 
     [Fact]
     public void FromFileDescriptor_of_a_memfd_sealed_against_shrinking_only_fails() =>
-        AssertRejectedAndKept(Libc.CreateMemfd(4096, ValidHeader(4), Libc.F_SEAL_SHRINK | Libc.F_SEAL_SEAL));
+        AssertRejectedAndKept(Sys.CreateMemfd(4096, ValidHeader(4), LibC.F_SEAL_SHRINK | LibC.F_SEAL_SEAL));
 
     [Theory]
     [InlineData(0)]
     [InlineData(2048)]
     [InlineData(8192)]
     public void FromFileDescriptor_of_a_sealed_memfd_of_the_wrong_size_fails(int size) =>
-        AssertRejectedAndKept(Libc.CreateMemfd(size, size >= 48 ? ValidHeader(4, Math.Min(size, 4096)) : [], Seals));
+        AssertRejectedAndKept(Sys.CreateMemfd(size, size >= 48 ? ValidHeader(4, Math.Min(size, 4096)) : [], Seals));
 
     [Fact]
     public void FromFileDescriptor_of_a_sealed_page_of_junk_fails()
     {
         var junk = new byte[4096];
         new Random(1234).NextBytes(junk);
-        AssertRejectedAndKept(Libc.CreateMemfd(4096, junk, Seals));
+        AssertRejectedAndKept(Sys.CreateMemfd(4096, junk, Seals));
     }
 
     [Fact]
     public void FromFileDescriptor_of_a_sealed_page_of_zeros_fails() =>
-        AssertRejectedAndKept(Libc.CreateMemfd(4096, [], Seals));
+        AssertRejectedAndKept(Sys.CreateMemfd(4096, [], Seals));
 
     [Fact]
     public void FromFileDescriptor_of_a_page_with_the_wrong_magic_fails()
     {
         byte[] page = ValidHeader(4);
         page[16] ^= 0xFF;
-        AssertRejectedAndKept(Libc.CreateMemfd(4096, page, Seals));
+        AssertRejectedAndKept(Sys.CreateMemfd(4096, page, Seals));
     }
 
     [Theory]
@@ -153,7 +153,7 @@ public sealed unsafe class BadInputTests
     {
         byte[] page = ValidHeader(4);
         BitConverter.TryWriteBytes(page.AsSpan(24), version);
-        AssertRejectedAndKept(Libc.CreateMemfd(4096, page, Seals));
+        AssertRejectedAndKept(Sys.CreateMemfd(4096, page, Seals));
     }
 
     [Theory]
@@ -164,7 +164,7 @@ public sealed unsafe class BadInputTests
     {
         byte[] page = ValidHeader(4);
         BitConverter.TryWriteBytes(page.AsSpan(28), vector);
-        AssertRejectedAndKept(Libc.CreateMemfd(4096, page, Seals));
+        AssertRejectedAndKept(Sys.CreateMemfd(4096, page, Seals));
     }
 
     [Theory]
@@ -177,14 +177,14 @@ public sealed unsafe class BadInputTests
         // A sender trusting the offset could be sent to write anywhere in (or past) the page.
         byte[] page = ValidHeader(4);
         BitConverter.TryWriteBytes(page.AsSpan(36), upidOffset);
-        AssertRejectedAndKept(Libc.CreateMemfd(4096, page, Seals));
+        AssertRejectedAndKept(Sys.CreateMemfd(4096, page, Seals));
     }
 
     [Fact]
     public void FromFileDescriptor_of_a_write_sealed_page_fails()
     {
         // A page nobody can map writable cannot be posted to.
-        AssertRejectedAndKept(Libc.CreateMemfd(4096, ValidHeader(4), Seals | Libc.F_SEAL_WRITE));
+        AssertRejectedAndKept(Sys.CreateMemfd(4096, ValidHeader(4), Seals | LibC.F_SEAL_WRITE));
     }
 
     [Fact]
@@ -192,8 +192,8 @@ public sealed unsafe class BadInputTests
     {
         using var receiver = UintrReceiver.Register(_ => { });
         using UintrFd fd = receiver.CreateFd(4);
-        int readOnly = Libc.open($"/proc/self/fd/{fd.FileDescriptor}", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-        Assert.True(readOnly >= 0, $"reopen failed: errno {Libc.LastError}");
+        int readOnly = LibC.open($"/proc/self/fd/{fd.FileDescriptor}", LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+        Assert.True(readOnly >= 0, $"reopen failed: errno {Sys.LastError}");
         AssertRejectedAndKept(readOnly);
     }
 
@@ -201,12 +201,12 @@ public sealed unsafe class BadInputTests
     public void FromFileDescriptor_accepts_a_well_formed_sealed_page_made_outside_the_library()
     {
         // The ABI is normative: a page made by any program that follows it is a uintr fd.
-        int fd = Libc.CreateMemfd(4096, ValidHeader(41), Seals);
+        int fd = Sys.CreateMemfd(4096, ValidHeader(41), Seals);
         using UintrFd adopted = UintrFd.FromFileDescriptor(fd);
         Assert.Equal(41, adopted.Vector);
         Assert.Equal(fd, adopted.FileDescriptor);
         adopted.Dispose();
-        Assert.False(Libc.IsOpen(fd)); // adopted: the instance owned and closed it
+        Assert.False(Sys.IsOpen(fd)); // adopted: the instance owned and closed it
     }
 
     /// <summary>The fd must be rejected with EOPNOTSUPP, stay open (the caller still owns it), and is then closed here.</summary>
@@ -216,11 +216,11 @@ public sealed unsafe class BadInputTests
         {
             var e = Assert.Throws<UintrException>(() => UintrFd.FromFileDescriptor(fd));
             Assert.Equal(EOPNOTSUPP, e.Errno);
-            Assert.True(Libc.IsOpen(fd), "FromFileDescriptor closed a descriptor it refused");
+            Assert.True(Sys.IsOpen(fd), "FromFileDescriptor closed a descriptor it refused");
         }
         finally
         {
-            Libc.close(fd);
+            LibC.close(fd);
         }
     }
 

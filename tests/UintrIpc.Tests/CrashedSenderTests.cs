@@ -31,7 +31,7 @@ public sealed unsafe class CrashedSenderTests
         var recorder = new Recorder();
         using var receiver = UintrReceiver.Register(recorder.Handler, NoSpin);
         using UintrFd fd = receiver.CreateFd(Vector);
-        nint page = Libc.MapPage(fd.FileDescriptor);
+        nint page = Sys.MapPage(fd.FileDescriptor);
         try
         {
             var waiter = TestThread.Start(() => receiver.Wait(Timeout.InfiniteTimeSpan), SleeperName);
@@ -51,7 +51,7 @@ public sealed unsafe class CrashedSenderTests
         }
         finally
         {
-            Libc.Unmap(page);
+            Sys.Unmap(page);
         }
     }
 
@@ -63,7 +63,7 @@ public sealed unsafe class CrashedSenderTests
         using var receiver = UintrReceiver.Register(recorder.Handler, NoSpin);
         using UintrFd fd = receiver.CreateFd(Vector);
         using var sender = UintrSender.Register(fd);
-        nint page = Libc.MapPage(fd.FileDescriptor);
+        nint page = Sys.MapPage(fd.FileDescriptor);
         try
         {
             for (int round = 0; round < 200; round++)
@@ -81,7 +81,7 @@ public sealed unsafe class CrashedSenderTests
         }
         finally
         {
-            Libc.Unmap(page);
+            Sys.Unmap(page);
         }
     }
 

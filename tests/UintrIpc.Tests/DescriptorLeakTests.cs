@@ -10,7 +10,7 @@ namespace UintrIpc.Tests;
 public sealed class DescriptorLeakTests
 {
     private const int Iterations = 200;
-    private const int Seals = Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL;
+    private const int Seals = LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW | LibC.F_SEAL_SEAL;
 
     /// <summary>
     /// Runs <paramref name="iteration"/> <see cref="Iterations"/> times between two counts and
@@ -95,7 +95,7 @@ public sealed class DescriptorLeakTests
         using UintrFd fd = receiver.CreateFd(9);
         AssertNoLeak(() =>
         {
-            using UintrFd adopted = UintrFd.FromFileDescriptor(Libc.Dup(fd.FileDescriptor));
+            using UintrFd adopted = UintrFd.FromFileDescriptor(Sys.Dup(fd.FileDescriptor));
             using var sender = UintrSender.Register(adopted);
             sender.Send();
             Assert.Equal(1, receiver.Poll());
@@ -112,7 +112,7 @@ public sealed class DescriptorLeakTests
         {
             Assert.Equal(106, Assert.Throws<UintrException>(() => UintrSender.Register(live)).Errno);
             UintrFd closing = receiver.CreateFd(2);
-            using UintrFd copy = UintrFd.FromFileDescriptor(Libc.Dup(closing.FileDescriptor));
+            using UintrFd copy = UintrFd.FromFileDescriptor(Sys.Dup(closing.FileDescriptor));
             closing.Dispose();
             Assert.Equal(104, Assert.Throws<UintrException>(() => UintrSender.Register(copy)).Errno);
         });
@@ -125,11 +125,11 @@ public sealed class DescriptorLeakTests
         new Random(7).NextBytes(junk);
         byte[] wrongVersion = BadInputTests.ValidHeader(3);
         wrongVersion[24] = 9;
-        int eventFd = Libc.eventfd(0, Libc.O_CLOEXEC);
-        int unsealed = Libc.CreateMemfd(4096, BadInputTests.ValidHeader(3), 0);
-        int garbage = Libc.CreateMemfd(4096, junk, Seals);
-        int badVersion = Libc.CreateMemfd(4096, wrongVersion, Seals);
-        int closed = Libc.ClosedDescriptorNumber();
+        int eventFd = LibC.eventfd(0, LibC.O_CLOEXEC);
+        int unsealed = Sys.CreateMemfd(4096, BadInputTests.ValidHeader(3), 0);
+        int garbage = Sys.CreateMemfd(4096, junk, Seals);
+        int badVersion = Sys.CreateMemfd(4096, wrongVersion, Seals);
+        int closed = Sys.ClosedDescriptorNumber();
         try
         {
             AssertNoLeak(() =>
@@ -143,7 +143,7 @@ public sealed class DescriptorLeakTests
         finally
         {
             foreach (int fd in new[] { eventFd, unsealed, garbage, badVersion })
-                Libc.close(fd);
+                LibC.close(fd);
         }
     }
 

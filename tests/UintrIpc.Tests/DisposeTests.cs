@@ -62,7 +62,7 @@ public sealed class DisposeTests
     {
         using var receiver = UintrReceiver.Register(_ => { });
         using UintrFd fd = receiver.CreateFd(0);
-        UintrFd adopted = UintrFd.FromFileDescriptor(Libc.Dup(fd.FileDescriptor));
+        UintrFd adopted = UintrFd.FromFileDescriptor(Sys.Dup(fd.FileDescriptor));
         adopted.Dispose();
         Assert.Throws<ObjectDisposedException>(() => adopted.Vector);
         Assert.Throws<ObjectDisposedException>(() => adopted.FileDescriptor);
@@ -99,7 +99,7 @@ public sealed class DisposeTests
         fd.Dispose();
         fd.Dispose();
         Assert.Throws<ObjectDisposedException>(() => receiver.Poll());
-        Assert.False(Libc.IsOpen(descriptor));
+        Assert.False(Sys.IsOpen(descriptor));
     }
 
     [Fact]
@@ -111,9 +111,9 @@ public sealed class DisposeTests
         int descriptor = fd.FileDescriptor;
         receiver.Dispose();
         Assert.Equal(0, fd.Vector);
-        Assert.True(Libc.IsOpen(descriptor));
+        Assert.True(Sys.IsOpen(descriptor));
         fd.Dispose();
-        Assert.False(Libc.IsOpen(descriptor));
+        Assert.False(Sys.IsOpen(descriptor));
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed unsafe class HostilePageTests
         }, new UintrReceiverOptions { SpinDuration = TimeSpan.FromMicroseconds(spinMicroseconds) });
         using UintrFd hostileFd = receiver.CreateFd(Hostile), honestFd = receiver.CreateFd(Honest), idleFd = receiver.CreateFd(Idle);
         using var honestSender = UintrSender.Register(honestFd);
-        nint page = Libc.MapPage(hostileFd.FileDescriptor);
+        nint page = Sys.MapPage(hostileFd.FileDescriptor);
         nint upid = page + (64 * Hostile); // ABI section 2: vector v's UPID is in cache line v
         bool stop = false;
         long scribbled = 0;
@@ -91,7 +91,7 @@ public sealed unsafe class HostilePageTests
         Assert.Empty(foreign);
         honestSender.Send();
         Assert.Equal(Bits.Of(Honest), receiver.PendingVectors);
-        Libc.Unmap(page);
+        Sys.Unmap(page);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed unsafe class HostilePageTests
         var recorder = new Recorder();
         using var receiver = UintrReceiver.Register(recorder.Handler);
         using UintrFd fd = receiver.CreateFd(Hostile), other = receiver.CreateFd(Honest);
-        nint page = Libc.MapPage(fd.FileDescriptor);
+        nint page = Sys.MapPage(fd.FileDescriptor);
         nint upid = page + (64 * Hostile);
         try
         {
@@ -114,7 +114,7 @@ public sealed unsafe class HostilePageTests
         }
         finally
         {
-            Libc.Unmap(page);
+            Sys.Unmap(page);
         }
     }
 
@@ -126,27 +126,27 @@ public sealed unsafe class HostilePageTests
         using UintrFd fd = receiver.CreateFd(Hostile);
         int descriptor = fd.FileDescriptor;
 
-        Assert.Equal(-1, Libc.ftruncate(descriptor, 2048));
-        Assert.Equal(Libc.EPERM, Libc.LastError);
-        Assert.Equal(-1, Libc.ftruncate(descriptor, 0));
-        Assert.Equal(Libc.EPERM, Libc.LastError);
-        Assert.Equal(-1, Libc.ftruncate(descriptor, 8192));
-        Assert.Equal(Libc.EPERM, Libc.LastError);
-        Assert.Equal(-1, Libc.fcntl(descriptor, Libc.F_ADD_SEALS, Libc.F_SEAL_WRITE));
-        Assert.Equal(Libc.EPERM, Libc.LastError);
-        int seals = Libc.fcntl(descriptor, Libc.F_GET_SEALS, 0);
-        Assert.Equal(Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL, seals & (Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL | Libc.F_SEAL_WRITE));
+        Assert.Equal(-1, LibC.ftruncate(descriptor, 2048));
+        Assert.Equal(LibC.EPERM, Sys.LastError);
+        Assert.Equal(-1, LibC.ftruncate(descriptor, 0));
+        Assert.Equal(LibC.EPERM, Sys.LastError);
+        Assert.Equal(-1, LibC.ftruncate(descriptor, 8192));
+        Assert.Equal(LibC.EPERM, Sys.LastError);
+        Assert.Equal(-1, LibC.fcntl(descriptor, LibC.F_ADD_SEALS, LibC.F_SEAL_WRITE));
+        Assert.Equal(LibC.EPERM, Sys.LastError);
+        int seals = LibC.fcntl(descriptor, LibC.F_GET_SEALS, 0);
+        Assert.Equal(LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW | LibC.F_SEAL_SEAL, seals & (LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW | LibC.F_SEAL_SEAL | LibC.F_SEAL_WRITE));
 
         // The same through a duplicate, as another process would hold it.
-        int copy = Libc.Dup(descriptor);
+        int copy = Sys.Dup(descriptor);
         try
         {
-            Assert.Equal(-1, Libc.ftruncate(copy, 1));
-            Assert.Equal(Libc.EPERM, Libc.LastError);
+            Assert.Equal(-1, LibC.ftruncate(copy, 1));
+            Assert.Equal(LibC.EPERM, Sys.LastError);
         }
         finally
         {
-            Libc.Close(copy);
+            Sys.Close(copy);
         }
 
         using var sender = UintrSender.Register(fd);
@@ -165,15 +165,15 @@ public sealed unsafe class HostilePageTests
         using var receiver = UintrReceiver.Register(_ => delivered.Release(), new UintrReceiverOptions { SpinDuration = TimeSpan.Zero });
         using UintrFd fd = receiver.CreateFd(Hostile);
         using var sender = UintrSender.Register(fd);
-        nint page = Libc.MapPage(fd.FileDescriptor);
+        nint page = Sys.MapPage(fd.FileDescriptor);
         bool stop = false;
         try
         {
             var thief = TestThread.Start(() =>
             {
-                var timeout = new Futex.Timespec { Seconds = 0, Nanoseconds = 5_000_000 };
+                var timeout = new LibC.timespec { tv_sec = 0, tv_nsec = 5_000_000 };
                 while (!Volatile.Read(ref stop))
-                    Futex.Wait((uint*)(page + (64 * Hostile)), 0x00EB0000u, &timeout);
+                    Sys.FutexWait((uint*)(page + (64 * Hostile)), 0x00EB0000u, &timeout);
             }, "thief");
             int done = 0;
             var waiter = TestThread.Start(() =>
@@ -199,7 +199,7 @@ public sealed unsafe class HostilePageTests
         finally
         {
             Volatile.Write(ref stop, true);
-            Libc.Unmap(page);
+            Sys.Unmap(page);
         }
     }
 
@@ -212,7 +212,7 @@ public sealed unsafe class HostilePageTests
         using var receiver = UintrReceiver.Register(_ => { }, new UintrReceiverOptions { SpinDuration = TimeSpan.Zero });
         using UintrFd fd = receiver.CreateFd(Hostile);
         using var sender = UintrSender.Register(fd);
-        nint page = Libc.MapPage(fd.FileDescriptor);
+        nint page = Sys.MapPage(fd.FileDescriptor);
         try
         {
             var waiter = TestThread.Start(() => receiver.Wait(TimeSpan.FromSeconds(30)), "steal-receiver");
@@ -220,8 +220,8 @@ public sealed unsafe class HostilePageTests
             var holder = TestThread.Start(() =>
             {
                 // Sleeps while the word says BLOCKED; a wake (or the word changing first) returns.
-                var timeout = new Futex.Timespec { Seconds = 30 };
-                Futex.Wait((uint*)(page + (64 * Hostile)), 0x00EB0000u, &timeout);
+                var timeout = new LibC.timespec { tv_sec = 30 };
+                Sys.FutexWait((uint*)(page + (64 * Hostile)), 0x00EB0000u, &timeout);
             }, "steal-holder");
             Assert.True(Until.True(() => Threads.AsleepInFutex("steal-receiver") && Threads.AsleepInFutex("steal-holder")),
                 "the receiver and the holder did not both go to sleep on the page");
@@ -233,7 +233,7 @@ public sealed unsafe class HostilePageTests
         }
         finally
         {
-            Libc.Unmap(page);
+            Sys.Unmap(page);
         }
     }
 }

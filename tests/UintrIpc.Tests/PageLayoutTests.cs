@@ -13,14 +13,14 @@ public sealed unsafe class PageLayoutTests
     {
         using var receiver = UintrReceiver.Register(_ => { });
         using UintrFd fd = receiver.CreateFd(42);
-        int flags = Libc.fcntl(fd.FileDescriptor, Libc.F_GETFD, 0);
+        int flags = LibC.fcntl(fd.FileDescriptor, LibC.F_GETFD, 0);
         Assert.Equal(1, flags & 1); // FD_CLOEXEC
-        int seals = Libc.fcntl(fd.FileDescriptor, Libc.F_GET_SEALS, 0);
-        Assert.Equal(Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL, seals & 0xF);
+        int seals = LibC.fcntl(fd.FileDescriptor, LibC.F_GET_SEALS, 0);
+        Assert.Equal(LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW | LibC.F_SEAL_SEAL, seals & 0xF);
         using (var borrowed = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd.FileDescriptor, ownsHandle: false))
             Assert.Equal(4096, RandomAccess.GetLength(borrowed));
 
-        nint page = Libc.MapPage(fd.FileDescriptor);
+        nint page = Sys.MapPage(fd.FileDescriptor);
         try
         {
             nint upid = Upid(page, 42);
@@ -44,7 +44,7 @@ public sealed unsafe class PageLayoutTests
         }
         finally
         {
-            Libc.Unmap(page);
+            Sys.Unmap(page);
         }
     }
 
@@ -56,14 +56,14 @@ public sealed unsafe class PageLayoutTests
         using UintrFd a1 = a.CreateFd(1), a2 = a.CreateFd(2), b1 = b.CreateFd(1);
         ulong Id(UintrFd fd)
         {
-            nint page = Libc.MapPage(fd.FileDescriptor);
+            nint page = Sys.MapPage(fd.FileDescriptor);
             try
             {
                 return *(ulong*)(page + 40);
             }
             finally
             {
-                Libc.Unmap(page);
+                Sys.Unmap(page);
             }
         }
         Assert.Equal(Id(a1), Id(a2));
@@ -75,8 +75,8 @@ public sealed unsafe class PageLayoutTests
     {
         var receiver = UintrReceiver.Register(_ => { }, new UintrReceiverOptions { SpinDuration = TimeSpan.Zero });
         UintrFd fd = receiver.CreateFd(3);
-        int copy = Libc.Dup(fd.FileDescriptor);
-        nint page = Libc.MapPage(copy);
+        int copy = Sys.Dup(fd.FileDescriptor);
+        nint page = Sys.MapPage(copy);
         nint upid = Upid(page, 3);
         try
         {
@@ -97,8 +97,8 @@ public sealed unsafe class PageLayoutTests
         }
         finally
         {
-            Libc.Unmap(page);
-            Libc.Close(copy);
+            Sys.Unmap(page);
+            Sys.Close(copy);
             receiver.Dispose();
         }
     }
@@ -108,7 +108,7 @@ public sealed unsafe class PageLayoutTests
     {
         var receiver = UintrReceiver.Register(_ => { });
         var fds = new[] { 0, 31, 63 }.Select(receiver.CreateFd).ToArray();
-        var pages = fds.Select(f => Libc.MapPage(f.FileDescriptor)).ToArray();
+        var pages = fds.Select(f => Sys.MapPage(f.FileDescriptor)).ToArray();
         try
         {
             receiver.Dispose();
@@ -117,7 +117,7 @@ public sealed unsafe class PageLayoutTests
         }
         finally
         {
-            Array.ForEach(pages, Libc.Unmap);
+            Array.ForEach(pages, Sys.Unmap);
             Array.ForEach(fds, f => f.Dispose());
         }
     }
@@ -129,7 +129,7 @@ public sealed unsafe class PageLayoutTests
         var recorder = new Recorder();
         using var receiver = UintrReceiver.Register(recorder.Handler, new UintrReceiverOptions { SpinDuration = TimeSpan.Zero });
         using UintrFd fd = receiver.CreateFd(17);
-        nint page = Libc.MapPage(fd.FileDescriptor);
+        nint page = Sys.MapPage(fd.FileDescriptor);
         try
         {
             for (int round = 0; round < 200; round++)
@@ -143,14 +143,14 @@ public sealed unsafe class PageLayoutTests
                 Interlocked.Or(ref *(ulong*)(upid + 8), 1UL << 17);             // S4
                 uint s = Volatile.Read(ref status);                              // S5
                 if ((s & 7) == 0 && Interlocked.CompareExchange(ref status, s | 1, s) == s)
-                    Futex.WakeAll((uint*)upid);                                  // S7
+                    Sys.FutexWakeAll((uint*)upid);                                  // S7
                 Assert.True(waiter.Result());
             }
             Assert.Equal(200, recorder.Count(17));
         }
         finally
         {
-            Libc.Unmap(page);
+            Sys.Unmap(page);
         }
     }
 }

@@ -45,7 +45,7 @@ public sealed class RegistrationTests
                 UintrFd fd = receiver.CreateFd(v);
                 fds.Add(fd);
                 Assert.Equal(v, fd.Vector);
-                Assert.True(Libc.IsOpen(fd.FileDescriptor));
+                Assert.True(Sys.IsOpen(fd.FileDescriptor));
             }
             Assert.Equal(64, fds.Select(f => f.FileDescriptor).Distinct().Count());
         }
@@ -84,7 +84,7 @@ public sealed class RegistrationTests
         var recorder = new Recorder();
         using var receiver = UintrReceiver.Register(recorder.Handler);
         using UintrFd fd = receiver.CreateFd(4);
-        UintrFd.FromFileDescriptor(Libc.Dup(fd.FileDescriptor)).Dispose();
+        UintrFd.FromFileDescriptor(Sys.Dup(fd.FileDescriptor)).Dispose();
         Assert.Equal(16, Assert.Throws<UintrException>(() => receiver.CreateFd(4)).Errno);
         using var sender = UintrSender.Register(fd);
         sender.Send();

@@ -22,7 +22,7 @@ public sealed class SenderRegistrationTests
         using var receiver = UintrReceiver.Register(_ => { });
         using UintrFd fd = receiver.CreateFd(3);
         using var first = UintrSender.Register(fd);
-        using UintrFd adopted = UintrFd.FromFileDescriptor(Libc.Dup(fd.FileDescriptor));
+        using UintrFd adopted = UintrFd.FromFileDescriptor(Sys.Dup(fd.FileDescriptor));
         Assert.Equal(3, adopted.Vector);
         Assert.Equal(EISCONN, Assert.Throws<UintrException>(() => UintrSender.Register(adopted)).Errno);
     }
@@ -45,7 +45,7 @@ public sealed class SenderRegistrationTests
     {
         using var receiver = UintrReceiver.Register(_ => { });
         UintrFd fd = receiver.CreateFd(3);
-        using UintrFd adopted = UintrFd.FromFileDescriptor(Libc.Dup(fd.FileDescriptor));
+        using UintrFd adopted = UintrFd.FromFileDescriptor(Sys.Dup(fd.FileDescriptor));
         fd.Dispose(); // closes vector 3; the duplicate still holds the page
         Assert.Equal(ECONNRESET, Assert.Throws<UintrException>(() => UintrSender.Register(adopted)).Errno);
     }
@@ -55,7 +55,7 @@ public sealed class SenderRegistrationTests
     {
         var receiver = UintrReceiver.Register(_ => { });
         using UintrFd fd = receiver.CreateFd(3);
-        using UintrFd adopted = UintrFd.FromFileDescriptor(Libc.Dup(fd.FileDescriptor));
+        using UintrFd adopted = UintrFd.FromFileDescriptor(Sys.Dup(fd.FileDescriptor));
         receiver.Dispose();
         Assert.Equal(ECONNRESET, Assert.Throws<UintrException>(() => UintrSender.Register(fd)).Errno);
         Assert.Equal(ECONNRESET, Assert.Throws<UintrException>(() => UintrSender.Register(adopted)).Errno);
@@ -89,7 +89,7 @@ public sealed class SenderRegistrationTests
         var recorder = new Recorder();
         using var receiver = UintrReceiver.Register(recorder.Handler);
         UintrFd old = receiver.CreateFd(3);
-        using UintrFd oldCopy = UintrFd.FromFileDescriptor(Libc.Dup(old.FileDescriptor));
+        using UintrFd oldCopy = UintrFd.FromFileDescriptor(Sys.Dup(old.FileDescriptor));
         using var oldSender = UintrSender.Register(oldCopy);
         old.Dispose();
         using UintrFd fresh = receiver.CreateFd(3);

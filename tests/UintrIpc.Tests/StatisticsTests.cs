@@ -96,7 +96,7 @@ public sealed class StatisticsTests
         string text = fd.ToString();
         Assert.Contains("user_vector:37", text);
         Assert.Contains(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), text);
-        using UintrFd adopted = UintrFd.FromFileDescriptor(Libc.Dup(fd.FileDescriptor));
+        using UintrFd adopted = UintrFd.FromFileDescriptor(Sys.Dup(fd.FileDescriptor));
         Assert.Contains("user_vector:37", adopted.ToString());
         Assert.Contains(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), adopted.ToString());
     }
@@ -117,7 +117,7 @@ public sealed class StatisticsTests
         using var receiver = UintrReceiver.Register(recorder.Handler, new UintrReceiverOptions { SpinDuration = TimeSpan.Zero });
         using UintrFd fd = receiver.CreateFd(1);
         using var sender = UintrSender.Register(fd);
-        nint page = Libc.MapPage(fd.FileDescriptor);
+        nint page = Sys.MapPage(fd.FileDescriptor);
         try
         {
             var waiter = TestThread.Start(() => receiver.Wait(Until.Hang));
@@ -126,7 +126,7 @@ public sealed class StatisticsTests
             nint upid = page + 64; // vector 1's UPID is in cache line 1 (ABI section 2)
             ref uint status = ref *(uint*)upid;
             Assert.Equal(0x00EB0000u, Interlocked.CompareExchange(ref status, 0x00EB0001u, 0x00EB0000u));
-            Futex.WakeAll((uint*)upid);
+            Sys.FutexWakeAll((uint*)upid);
             Until.Blocked(receiver, 1);
             Assert.False(waiter.IsFinished);
             sender.Send();
@@ -139,7 +139,7 @@ public sealed class StatisticsTests
         }
         finally
         {
-            Libc.Unmap(page);
+            Sys.Unmap(page);
         }
     }
 }

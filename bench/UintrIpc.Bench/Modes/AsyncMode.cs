@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using UintrIpc.Dispatch;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
+using UintrIpc.TestInterop;
 
 namespace UintrIpc.Bench.Modes;
 
@@ -203,10 +204,10 @@ internal sealed class AsyncMode : IBenchMode
             if (!SpinUntil(() => Dispatcher.Waiting == count, TimeSpan.FromSeconds(30)))
                 throw new TimeoutException($"only {Dispatcher.Waiting} of {count} receivers reached the dispatcher");
             Thread.Sleep(200); // let the runtime's start-up work (tiering, the pool's hill climbing) settle
-            TimeSpan cpu0 = LibC.CpuTime(LibC.CLOCK_PROCESS_CPUTIME_ID);
+            TimeSpan cpu0 = CpuClock.Now(LibC.CLOCK_PROCESS_CPUTIME_ID);
             long start = Stopwatch.GetTimestamp();
             Thread.Sleep(duration);
-            TimeSpan cpu = LibC.CpuTime(LibC.CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+            TimeSpan cpu = CpuClock.Now(LibC.CLOCK_PROCESS_CPUTIME_ID) - cpu0;
             TimeSpan wall = Stopwatch.GetElapsedTime(start);
             Console.WriteLine($"{count} idle WaitAsync receivers in {Dispatcher.Threads} dispatcher threads; process threads {ProcessThreads()}");
             Console.WriteLine($"process CPU over {wall.TotalSeconds:F2} s idle: {cpu.TotalMilliseconds:F2} ms ({cpu / wall * 100:F3} % of one CPU; whole process, runtime threads included)");

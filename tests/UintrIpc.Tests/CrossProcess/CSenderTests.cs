@@ -128,7 +128,7 @@ public sealed class CSenderTests
         using var receiver = UintrReceiver.Register(recorder.Handler, NoSpin);
         UintrFd original = receiver.CreateFd(12);
         // A second descriptor of the same page, independent of the receiver's own instance.
-        var (a, b) = Sys.SocketPair(Sys.SOCK_STREAM);
+        var (a, b) = Sys.SocketPair(LibC.SOCK_STREAM);
         using (a)
         using (b)
         {

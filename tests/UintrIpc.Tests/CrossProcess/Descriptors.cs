@@ -61,7 +61,7 @@ internal sealed class Descriptors
         using (var receiver = UintrReceiver.Register(_ => { }))
         using (UintrFd fd = receiver.CreateFd(63))
         {
-            var (a, b) = Sys.SocketPair(Sys.SOCK_STREAM);
+            var (a, b) = Sys.SocketPair(LibC.SOCK_STREAM);
             using (a)
             using (b)
             {

@@ -5,7 +5,7 @@ namespace UintrIpc.Tests.CrossProcess;
 /// <summary>Passing descriptors: what arrives is close-on-exec, and an async receive can be cancelled without losing a message.</summary>
 public sealed class FdPassingTests
 {
-    public static TheoryData<int> SocketTypes => new() { Sys.SOCK_STREAM, Sys.SOCK_SEQPACKET };
+    public static TheoryData<int> SocketTypes => new() { LibC.SOCK_STREAM, LibC.SOCK_SEQPACKET };
 
     [Theory]
     [MemberData(nameof(SocketTypes))]

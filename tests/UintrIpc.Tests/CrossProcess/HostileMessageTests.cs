@@ -11,7 +11,7 @@ namespace UintrIpc.Tests.CrossProcess;
 public sealed class HostileMessageTests
 {
     private const int EBADMSG = 74, EMSGSIZE = 90, EPROTO = 71, EOPNOTSUPP = 95, ECONNRESET = 104, EAFNOSUPPORT = 97;
-    private const int Stream = Sys.SOCK_STREAM, Seqpacket = Sys.SOCK_SEQPACKET;
+    private const int Stream = LibC.SOCK_STREAM, Seqpacket = LibC.SOCK_SEQPACKET;
     private const ushort KindPlain = 0, KindFutex = 1, KindNative = 2;
 
     public static TheoryData<int> SocketTypes => new() { Stream, Seqpacket };
@@ -122,7 +122,7 @@ public sealed class HostileMessageTests
     [MemberData(nameof(SocketTypes))]
     public void A_read_only_reopening_of_a_real_vector_page_is_EOPNOTSUPP(int type) =>
         AssertRefused(type, EOPNOTSUPP, (s, payload) =>
-            SendAndClose(s, Sys.Header(KindFutex, 30), Sys.Reopen(payload.FileDescriptor, Sys.O_RDONLY)));
+            SendAndClose(s, Sys.Header(KindFutex, 30), Sys.Reopen(payload.FileDescriptor, LibC.O_RDONLY)));
 
     [Theory]
     [MemberData(nameof(SocketTypes))]

@@ -50,13 +50,13 @@ public sealed class ReceiverDeathTests(ITestOutputHelper output)
     public void A_receiver_in_a_child_that_inherited_one_end_of_a_socketpair_is_seen_dead()
     {
         var descriptors = Descriptors.Snapshot();
-        var (mine, theirs) = Sys.SocketPair(Sys.SOCK_STREAM);
+        var (mine, theirs) = Sys.SocketPair(LibC.SOCK_STREAM);
         using (mine)
         {
             // The child inherits `theirs` (close-on-exec cleared); SO_PEERCRED on `mine` names this
             // process, not the child: the case a pidfd watch could never cover.
             int inherited = (int)theirs.SafeHandle.DangerousGetHandle();
-            Assert.Equal(0, Libc.fcntl(inherited, Libc.F_SETFD, 0));
+            Assert.Equal(0, LibC.fcntl(inherited, LibC.F_SETFD, 0));
             var info = new ProcessStartInfo(PeerProcess.DotnetHost, [PeerProcess.PeerDll, "inherited-receiver", inherited.ToString(), "5"])
             {
                 UseShellExecute = false,
@@ -135,8 +135,8 @@ public sealed class ReceiverDeathTests(ITestOutputHelper output)
         if (route == Route.Direct)
             return null;
         if (route == Route.Adopted)
-            return UintrFd.FromFileDescriptor(Libc.Dup(direct.FileDescriptor));
-        var (a, b) = Sys.SocketPair(Sys.SOCK_SEQPACKET);
+            return UintrFd.FromFileDescriptor(Sys.Dup(direct.FileDescriptor));
+        var (a, b) = Sys.SocketPair(LibC.SOCK_SEQPACKET);
         using (a)
         using (b)
         {

@@ -75,7 +75,7 @@ public sealed class ReceiveFuzzTests
     private static void SendWellFormed(Socket socket, UintrFd payload, SocketType type, Random random)
     {
         byte[] header = Sys.Header(1, Vector);
-        int fd = random.Next(2) == 0 ? payload.FileDescriptor : Libc.Dup(payload.FileDescriptor);
+        int fd = random.Next(2) == 0 ? payload.FileDescriptor : Sys.Dup(payload.FileDescriptor);
         int first = type == SocketType.Stream ? random.Next(1, 17) : 16;
         Sys.SendRaw(socket, header.AsSpan(0, first), fd);
         if (first < 16)
@@ -163,7 +163,7 @@ public sealed class ReceiveFuzzTests
         switch (random.Next(9))
         {
             case 0: return payload.FileDescriptor;                          // the real page
-            case 1: return Keep(Libc.Dup(payload.FileDescriptor));         // a copy of it
+            case 1: return Keep(Sys.Dup(payload.FileDescriptor));         // a copy of it
             case 2: return Keep(Sys.EventFd());
             case 3:
                 var (read, write) = Sys.Pipe();

@@ -165,6 +165,6 @@ public class PipeOwnerWordTests
     {
         uint value = Volatile.Read(ref *(uint*)word);
         Interlocked.Exchange(ref *(uint*)word, (value & 0x8000_0000) | 0x4000_0000);
-        Infrastructure.Futex.WakeAll((uint*)word);
+        Sys.FutexWakeAll((uint*)word);
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using UintrIpc.TestInterop;
 
-namespace UintrIpc.Latency.Native;
+namespace UintrIpc.Latency.Primitives;
 
 /// <summary>Pins the calling thread (sched_setaffinity with pid 0 applies to the calling thread only).</summary>
 internal static unsafe class Affinity
@@ -24,7 +25,7 @@ internal static unsafe class Affinity
 
     private static void Set(ulong* mask)
     {
-        if (LibC.SchedSetAffinity(0, sizeof(ulong), mask) != 0)
+        if (LibC.sched_setaffinity(0, sizeof(ulong), mask) != 0)
             throw new IOException($"sched_setaffinity: errno {Marshal.GetLastPInvokeError()}");
     }
 }

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
 using static UintrIpc.FutexPath.VectorPageLayout;
+using UintrIpc.TestInterop;
 
-namespace UintrIpc.Bench.Native;
+namespace UintrIpc.Bench.Primitives;
 
 /// <summary>
 /// A mapping of a vector page of our own (docs/ABI.md section 2), so a benchmark can reset the
@@ -15,7 +16,7 @@ internal sealed unsafe class PageView : IDisposable
 
     public PageView(UintrFd fd)
     {
-        void* address = LibC.Mmap(null, PageSize, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd.FileDescriptor, 0);
+        void* address = LibC.mmap(null, PageSize, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd.FileDescriptor, 0);
         if (address == (void*)-1)
             throw new InvalidOperationException($"mmap failed: errno {Marshal.GetLastPInvokeError()}");
         _address = (byte*)address;
@@ -24,5 +25,5 @@ internal sealed unsafe class PageView : IDisposable
 
     public ulong* Pir => (ulong*)(_address + UpidOffset(_vector) + PirOffset);
 
-    public void Dispose() => LibC.Munmap(_address, PageSize);
+    public void Dispose() => LibC.munmap(_address, PageSize);
 }

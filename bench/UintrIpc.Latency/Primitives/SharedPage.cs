@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
+using UintrIpc.TestInterop;
 using Microsoft.Win32.SafeHandles;
 
-namespace UintrIpc.Latency.Native;
+namespace UintrIpc.Latency.Primitives;
 
 /// <summary>One 4096-byte memfd page mapped MAP_SHARED: made by one process, its descriptor passed to the other, which maps it too.</summary>
 internal sealed unsafe class SharedPage : IDisposable
@@ -20,11 +21,11 @@ internal sealed unsafe class SharedPage : IDisposable
 
     public static SharedPage Create(string name)
     {
-        int fd = LibC.MemfdCreate(name, LibC.MFD_CLOEXEC);
+        int fd = LibC.memfd_create(name, LibC.MFD_CLOEXEC);
         if (fd < 0)
             throw new IOException($"memfd_create: errno {Marshal.GetLastPInvokeError()}");
         var file = new SafeFileHandle(fd, ownsHandle: true);
-        if (LibC.FTruncate(fd, Size) != 0)
+        if (LibC.ftruncate(fd, Size) != 0)
         {
             file.Dispose();
             throw new IOException($"ftruncate: errno {Marshal.GetLastPInvokeError()}");
@@ -35,7 +36,7 @@ internal sealed unsafe class SharedPage : IDisposable
     /// <summary>Maps a page received from the other process; takes ownership of <paramref name="file"/>.</summary>
     public static SharedPage Map(SafeFileHandle file)
     {
-        void* address = LibC.Mmap(null, Size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, (int)file.DangerousGetHandle(), 0);
+        void* address = LibC.mmap(null, Size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, (int)file.DangerousGetHandle(), 0);
         if (address == (void*)-1)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -47,7 +48,7 @@ internal sealed unsafe class SharedPage : IDisposable
 
     public void Dispose()
     {
-        LibC.Munmap(Address, Size);
+        LibC.munmap(Address, Size);
         File.Dispose();
     }
 }

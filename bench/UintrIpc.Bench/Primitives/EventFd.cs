@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
+using UintrIpc.TestInterop;
 
-namespace UintrIpc.Bench.Native;
+namespace UintrIpc.Bench.Primitives;
 
 /// <summary>A non-blocking eventfd, the classic "wake another thread" primitive, as the baseline for a send.</summary>
 internal sealed unsafe class EventFd : IDisposable
@@ -10,7 +11,7 @@ internal sealed unsafe class EventFd : IDisposable
 
     public EventFd()
     {
-        _fd = LibC.EventFd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        _fd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
         if (_fd < 0)
             throw new InvalidOperationException($"eventfd failed: errno {Marshal.GetLastPInvokeError()}");
     }
@@ -19,7 +20,7 @@ internal sealed unsafe class EventFd : IDisposable
     public void Signal()
     {
         ulong one = 1;
-        if (LibC.Write(_fd, &one, sizeof(ulong)) != sizeof(ulong))
+        if (LibC.write(_fd, &one, sizeof(ulong)) != sizeof(ulong))
             throw new InvalidOperationException($"eventfd write failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
@@ -27,8 +28,8 @@ internal sealed unsafe class EventFd : IDisposable
     public ulong Drain()
     {
         ulong value = 0;
-        return LibC.Read(_fd, &value, sizeof(ulong)) == sizeof(ulong) ? value : 0;
+        return LibC.read(_fd, &value, sizeof(ulong)) == sizeof(ulong) ? value : 0;
     }
 
-    public void Dispose() => LibC.Close(_fd);
+    public void Dispose() => LibC.close(_fd);
 }

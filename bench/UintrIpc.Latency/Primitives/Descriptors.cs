@@ -1,14 +1,15 @@
 using System.Runtime.InteropServices;
+using UintrIpc.TestInterop;
 using Microsoft.Win32.SafeHandles;
 
-namespace UintrIpc.Latency.Native;
+namespace UintrIpc.Latency.Primitives;
 
 /// <summary>Descriptor pairs and one-message reads and writes for the fd-based latency baselines.</summary>
 internal static unsafe class Descriptors
 {
     public static SafeFileHandle EventFd(bool nonBlocking)
     {
-        int fd = LibC.EventFd(0, LibC.EFD_CLOEXEC | (nonBlocking ? LibC.EFD_NONBLOCK : 0));
+        int fd = LibC.eventfd(0, LibC.EFD_CLOEXEC | (nonBlocking ? LibC.EFD_NONBLOCK : 0));
         if (fd < 0)
             throw new IOException($"eventfd: errno {Marshal.GetLastPInvokeError()}");
         return new SafeFileHandle(fd, ownsHandle: true);
@@ -18,7 +19,7 @@ internal static unsafe class Descriptors
     public static (SafeFileHandle Read, SafeFileHandle Write) Pipe()
     {
         int* fds = stackalloc int[2];
-        if (LibC.Pipe2(fds, LibC.O_CLOEXEC) != 0)
+        if (LibC.pipe2(fds, LibC.O_CLOEXEC) != 0)
             throw new IOException($"pipe2: errno {Marshal.GetLastPInvokeError()}");
         return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
     }
@@ -27,7 +28,7 @@ internal static unsafe class Descriptors
     public static (SafeFileHandle, SafeFileHandle) UnixSocketPair()
     {
         int* fds = stackalloc int[2];
-        if (LibC.SocketPair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0, fds) != 0)
+        if (LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0, fds) != 0)
             throw new IOException($"socketpair: errno {Marshal.GetLastPInvokeError()}");
         return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
     }
@@ -36,7 +37,7 @@ internal static unsafe class Descriptors
     public static void SignalEventFd(int fd)
     {
         ulong one = 1;
-        if (LibC.Write(fd, &one, sizeof(ulong)) != sizeof(ulong))
+        if (LibC.write(fd, &one, sizeof(ulong)) != sizeof(ulong))
             throw new IOException($"eventfd write: errno {Marshal.GetLastPInvokeError()}");
     }
 
@@ -44,7 +45,7 @@ internal static unsafe class Descriptors
     public static void AwaitEventFd(int fd, bool busyPoll)
     {
         ulong value;
-        while (LibC.Read(fd, &value, sizeof(ulong)) != sizeof(ulong))
+        while (LibC.read(fd, &value, sizeof(ulong)) != sizeof(ulong))
         {
             int errno = Marshal.GetLastPInvokeError();
             if (!(errno == LibC.EINTR || (busyPoll && errno == LibC.EAGAIN)))
@@ -57,7 +58,7 @@ internal static unsafe class Descriptors
     {
         byte b = 1;
         nint n;
-        while ((n = LibC.Write(fd, &b, 1)) != 1)
+        while ((n = LibC.write(fd, &b, 1)) != 1)
             ThrowUnlessInterrupted(n, "write");
     }
 
@@ -66,7 +67,7 @@ internal static unsafe class Descriptors
     {
         byte b;
         nint n;
-        while ((n = LibC.Read(fd, &b, 1)) != 1)
+        while ((n = LibC.read(fd, &b, 1)) != 1)
             ThrowUnlessInterrupted(n, "read");
     }
 
@@ -75,7 +76,7 @@ internal static unsafe class Descriptors
     {
         byte b = 1;
         nint n;
-        while ((n = LibC.Send(fd, &b, 1, 0)) != 1)
+        while ((n = LibC.send(fd, &b, 1, 0)) != 1)
             ThrowUnlessInterrupted(n, "send");
     }
 
@@ -84,7 +85,7 @@ internal static unsafe class Descriptors
     {
         byte b;
         nint n;
-        while ((n = LibC.Recv(fd, &b, 1, 0)) != 1)
+        while ((n = LibC.recv(fd, &b, 1, 0)) != 1)
             ThrowUnlessInterrupted(n, "recv");
     }
 

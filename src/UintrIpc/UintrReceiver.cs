@@ -137,7 +137,8 @@ public sealed partial class UintrReceiver : IDisposable
         get
         {
             ThrowIfDisposed();
-            return _counters.Snapshot();
+            return new UintrReceiverStatistics(Volatile.Read(ref _counters.Posts), Volatile.Read(ref _counters.Deliveries),
+                Volatile.Read(ref _counters.Blocks), Volatile.Read(ref _counters.Wakeups), Volatile.Read(ref _counters.SpuriousWakeups));
         }
     }
 

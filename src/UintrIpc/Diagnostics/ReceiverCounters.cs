@@ -12,7 +12,4 @@ internal sealed class ReceiverCounters
     public long Blocks;
     public long Wakeups;
     public long SpuriousWakeups;
-
-    public UintrReceiverStatistics Snapshot() => new(Volatile.Read(ref Posts), Volatile.Read(ref Deliveries),
-        Volatile.Read(ref Blocks), Volatile.Read(ref Wakeups), Volatile.Read(ref SpuriousWakeups));
 }

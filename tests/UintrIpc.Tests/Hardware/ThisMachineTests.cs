@@ -51,7 +51,7 @@ public sealed class ThisMachineTests(ITestOutputHelper output)
     [Fact]
     public void Current_agrees_with_a_fresh_detection_of_the_same_facts()
     {
-        UintrCapabilities fresh = UintrDetection.Detect(PlatformFacts.Read());
+        UintrCapabilities fresh = UintrCapabilities.Detect(PlatformFacts.Read());
         UintrCapabilities current = UintrCapabilities.Current;
         Assert.Equal(fresh.NativeAvailable, current.NativeAvailable);
         Assert.Equal(fresh.AutomaticMode, current.AutomaticMode);

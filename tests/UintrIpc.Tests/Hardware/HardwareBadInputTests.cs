@@ -3,7 +3,6 @@ using UintrIpc.Detection;
 using UintrIpc.FutexPath;
 using UintrIpc.Hardware;
 using UintrIpc.Interop;
-using UintrIpc.Tests.CrossProcess;
 using UintrIpc.Wire;
 
 namespace UintrIpc.Tests.Hardware;

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Xunit.Abstractions;
-using UintrIpc.Tests.CrossProcess;
 using static UintrIpc.Tests.Pipes.PipeTestKit;
 
 namespace UintrIpc.Tests.Pipes;

@@ -1,6 +1,5 @@
 using Microsoft.Win32.SafeHandles;
 using UintrIpc.Hardware;
-using UintrIpc.Tests.CrossProcess;
 
 namespace UintrIpc.Tests.Surface;
 

@@ -80,6 +80,8 @@ internal static class UintrMetrics
             "Receivers whose WaitAsync is asleep in the dispatcher now.");
         meter.CreateObservableUpDownCounter("uintr.dispatcher.threads", static () => (long)Dispatcher.Threads, "{thread}",
             "Dispatcher threads alive now.");
+        meter.CreateObservableCounter("uintr.dispatcher.wakeups", static () => Dispatcher.Woken, "{wakeup}",
+            "Dispatcher sleeps ended because a watched status word left BLOCKED (a notification; one may serve several receivers).");
         return meter;
     }
 }

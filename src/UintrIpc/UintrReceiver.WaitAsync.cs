@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Tasks.Sources;
 using UintrIpc.Delivery;
 using UintrIpc.Engine;
+using UintrIpc.Idle;
 using UintrIpc.Interop;
 
 namespace UintrIpc;
@@ -52,7 +53,7 @@ public sealed partial class UintrReceiver
                 "WaitAsync is not available on the native path: user interrupts are delivered to the thread that registered the receiver, " +
                 "and only a blocking Wait on that thread can receive them. Use Wait there, or a futex-mode receiver (UintrReceiverOptions.Mode = UintrMode.Futex).");
         }
-        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : ToStopwatchTicks(timeout);
+        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : StopwatchTime.ToTicks(timeout);
         bool nested = Enter();
         bool handedOver = false;
         try

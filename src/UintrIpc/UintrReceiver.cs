@@ -57,8 +57,7 @@ public sealed partial class UintrReceiver : IDisposable, IAsyncDisposable
     {
         _handler = handler;
         _counters = new ReceiverCounters(name);
-        // Spinning waits for a sender running on another CPU; with one CPU it only delays it.
-        _spinTicks = Environment.ProcessorCount > 1 ? ToStopwatchTicks(spinDuration) : 0;
+        _spinTicks = SpinBudget.Ticks(spinDuration);
         Pid = Environment.ProcessId;
         Id = (ulong)Random.Shared.NextInt64() ^ ((ulong)Stopwatch.GetTimestamp() << 1);
         _futex = mode == UintrMode.Native ? null : new FutexReceiverPath(Pid, Id);
@@ -138,7 +137,8 @@ public sealed partial class UintrReceiver : IDisposable, IAsyncDisposable
         get
         {
             ThrowIfDisposed();
-            return _counters.Snapshot();
+            return new UintrReceiverStatistics(Volatile.Read(ref _counters.Posts), Volatile.Read(ref _counters.Deliveries),
+                Volatile.Read(ref _counters.Blocks), Volatile.Read(ref _counters.Wakeups), Volatile.Read(ref _counters.SpuriousWakeups));
         }
     }
 
@@ -211,7 +211,7 @@ public sealed partial class UintrReceiver : IDisposable, IAsyncDisposable
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
-        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : ToStopwatchTicks(timeout);
+        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : StopwatchTime.ToTicks(timeout);
         bool nested = Enter();
         try
         {
@@ -242,7 +242,7 @@ public sealed partial class UintrReceiver : IDisposable, IAsyncDisposable
             while (true)
             {
                 uint generation = _path.Generation;                                  // W3
-                long remainingNs = deadline == long.MaxValue ? -1 : ToNanoseconds(deadline - Stopwatch.GetTimestamp());
+                long remainingNs = deadline == long.MaxValue ? -1 : StopwatchTime.ToNanoseconds(deadline - Stopwatch.GetTimestamp());
                 BlockResult result = _path.Block(Volatile.Read(ref _liveMask), generation, remainingNs, _beforeSleep); // W4-W10
                 if (AfterBlock(result, deadline, cancellationToken) is { } done)     // W10, W11
                     return done;
@@ -390,14 +390,6 @@ public sealed partial class UintrReceiver : IDisposable, IAsyncDisposable
         Interlocked.And(ref _pending, ~bit);
         _path.CloseVector(vector);
     }
-
-    private static long ToStopwatchTicks(TimeSpan span) =>
-        Saturate(span.Ticks * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond));
-
-    /// <summary>Stopwatch ticks to nanoseconds, at least 0.</summary>
-    private static long ToNanoseconds(long ticks) => ticks <= 0 ? 0 : Saturate(ticks * (1e9 / Stopwatch.Frequency));
-
-    private static long Saturate(double value) => value >= long.MaxValue ? long.MaxValue : (long)value;
 
     private static long AddSaturating(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;
 

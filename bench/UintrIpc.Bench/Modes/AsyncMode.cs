@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using UintrIpc.Engine;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
+using UintrIpc.TestInterop;
 
 namespace UintrIpc.Bench.Modes;
 
@@ -19,6 +19,9 @@ namespace UintrIpc.Bench.Modes;
 internal sealed class AsyncMode : IBenchMode
 {
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(10);
+
+    /// <summary>The dispatcher's gauges and wake-ups, from the library's public meter.</summary>
+    private static readonly UintrMeterReader Meter = new();
 
     public string Name => "async";
 
@@ -145,26 +148,26 @@ internal sealed class AsyncMode : IBenchMode
             long startAwaits = Stopwatch.GetTimestamp();
             for (int i = 0; i < count; i++)
                 waits[i] = clients[i].Receiver.WaitAsync(TimeSpan.FromSeconds(60)).AsTask();
-            if (!SpinUntil(() => FutexEngine.Waiting == count, TimeSpan.FromSeconds(30)))
-                throw new TimeoutException($"only {FutexEngine.Waiting} of {count} receivers reached the futex engine");
+            if (!SpinUntil(() => Meter.DispatcherWaiting == count, TimeSpan.FromSeconds(30)))
+                throw new TimeoutException($"only {Meter.DispatcherWaiting} of {count} receivers reached the dispatcher");
             double awaitMs = Stopwatch.GetElapsedTime(startAwaits).TotalMilliseconds;
             long managedAfter = GC.GetTotalMemory(forceFullCollection: true);
             long rssAfter = ResidentBytes();
-            Console.WriteLine($"all {count} asleep in the futex engine after {awaitMs:F1} ms (includes each one's 30 µs spin, run one after another)");
-            Console.WriteLine($"engine threads:  {FutexEngine.Threads} (limit 16); process threads {threadsBefore} -> {ProcessThreads()}");
+            Console.WriteLine($"all {count} asleep in the dispatcher after {awaitMs:F1} ms (includes each one's 30 µs spin, run one after another)");
+            Console.WriteLine($"dispatcher threads:  {Meter.DispatcherThreads} (limit 16); process threads {threadsBefore} -> {ProcessThreads()}");
             Console.WriteLine($"memory per receiver: {(managedAfter - managedBefore) / (double)count:F0} B managed, {(rssAfter - rssBefore) / (double)count:F0} B resident " +
                 "(receiver, one vector page, its mappings and descriptors, sender, pending await)");
 
             // One post to one receiver: only that awaiter may complete.
-            long wokenBefore = FutexEngine.Woken;
+            long wokenBefore = Meter.DispatcherWakeups;
             int target = count / 2;
             clients[target].Sender.Send();
             if (!waits[target].Wait(WaitLimit))
                 throw new TimeoutException("the posted receiver did not complete");
             Thread.Sleep(100);
             int completed = waits.Count(w => w.IsCompleted);
-            Console.WriteLine($"one post to receiver {target}: awaiters completed {completed} (expected 1), engine wake-ups {FutexEngine.Woken - wokenBefore} (expected 1), " +
-                $"still waiting {FutexEngine.Waiting} (expected {count - 1})");
+            Console.WriteLine($"one post to receiver {target}: awaiters completed {completed} (expected 1), dispatcher wake-ups {Meter.DispatcherWakeups - wokenBefore} (expected 1), " +
+                $"still waiting {Meter.DispatcherWaiting} (expected {count - 1})");
 
             // Then one post to each of the others.
             long start = Stopwatch.GetTimestamp();
@@ -180,7 +183,7 @@ internal sealed class AsyncMode : IBenchMode
             long wakeups = clients.Sum(c => c.Receiver.Statistics.Wakeups);
             long spurious = clients.Sum(c => c.Receiver.Statistics.SpuriousWakeups);
             Console.WriteLine($"one post to each: all {count} completed in {allMs:F1} ms; handler calls {delivered} (expected {count}); " +
-                $"receiver wake-ups {wakeups}, spurious {spurious}; engine wake-ups total {FutexEngine.Woken - wokenBefore}");
+                $"receiver wake-ups {wakeups}, spurious {spurious}; dispatcher wake-ups total {Meter.DispatcherWakeups - wokenBefore}");
             return delivered == count && completed == 1 ? 0 : 1;
         }
         finally
@@ -200,15 +203,15 @@ internal sealed class AsyncMode : IBenchMode
             var waits = new Task<bool>[count];
             for (int i = 0; i < count; i++)
                 waits[i] = clients[i].Receiver.WaitAsync(duration + TimeSpan.FromSeconds(30)).AsTask();
-            if (!SpinUntil(() => FutexEngine.Waiting == count, TimeSpan.FromSeconds(30)))
-                throw new TimeoutException($"only {FutexEngine.Waiting} of {count} receivers reached the futex engine");
+            if (!SpinUntil(() => Meter.DispatcherWaiting == count, TimeSpan.FromSeconds(30)))
+                throw new TimeoutException($"only {Meter.DispatcherWaiting} of {count} receivers reached the dispatcher");
             Thread.Sleep(200); // let the runtime's start-up work (tiering, the pool's hill climbing) settle
-            TimeSpan cpu0 = LibC.CpuTime(LibC.CLOCK_PROCESS_CPUTIME_ID);
+            TimeSpan cpu0 = CpuClock.Now(LibC.CLOCK_PROCESS_CPUTIME_ID);
             long start = Stopwatch.GetTimestamp();
             Thread.Sleep(duration);
-            TimeSpan cpu = LibC.CpuTime(LibC.CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+            TimeSpan cpu = CpuClock.Now(LibC.CLOCK_PROCESS_CPUTIME_ID) - cpu0;
             TimeSpan wall = Stopwatch.GetElapsedTime(start);
-            Console.WriteLine($"{count} idle WaitAsync receivers in {FutexEngine.Threads} futex engine threads; process threads {ProcessThreads()}");
+            Console.WriteLine($"{count} idle WaitAsync receivers in {Meter.DispatcherThreads} dispatcher threads; process threads {ProcessThreads()}");
             Console.WriteLine($"process CPU over {wall.TotalSeconds:F2} s idle: {cpu.TotalMilliseconds:F2} ms ({cpu / wall * 100:F3} % of one CPU; whole process, runtime threads included)");
             foreach (Client client in clients)
                 client.Sender.Send();

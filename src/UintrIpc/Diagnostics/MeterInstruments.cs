@@ -100,6 +100,8 @@ internal static class MeterInstruments
             "Registrations asleep in the futex engine now: receivers' WaitAsync and pipe peers' death watches.");
         meter.CreateObservableUpDownCounter("uintr.dispatcher.threads", static () => (long)FutexEngine.Threads, "{thread}",
             "Futex engine threads alive now (leaders, followers, and those given away to a continuation).");
+        meter.CreateObservableCounter("uintr.dispatcher.wakeups", static () => FutexEngine.Woken, "{wakeup}",
+            "Futex engine sleeps that a notification ended (one may serve several registrations).");
         return meter;
     }
 }

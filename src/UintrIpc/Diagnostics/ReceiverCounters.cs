@@ -15,7 +15,4 @@ internal sealed class ReceiverCounters(string? name = null)
     public long Blocks;
     public long Wakeups;
     public long SpuriousWakeups;
-
-    public UintrReceiverStatistics Snapshot() => new(Volatile.Read(ref Posts), Volatile.Read(ref Deliveries),
-        Volatile.Read(ref Blocks), Volatile.Read(ref Wakeups), Volatile.Read(ref SpuriousWakeups));
 }

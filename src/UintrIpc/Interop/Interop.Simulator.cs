@@ -7,7 +7,9 @@ namespace UintrIpc.Interop;
 /// when <c>UINTR_IPC_SIMULATE=1</c> (docs/NATIVE.md, "The simulator"). The simulator build is the
 /// same shim with the UINTR instructions and uintr system calls of a software model, so every
 /// declaration stays the same and only the library behind <see cref="Library"/> changes. This is
-/// the one place that chooses; nothing above Interop knows which library answers.
+/// the one place that chooses; nothing above Interop knows which library answers. The
+/// simulator's test hooks (injection, counters) are declared by the tests, not here: the shipped
+/// assembly has no way to call them.
 /// </summary>
 internal static unsafe partial class Shim
 {
@@ -44,29 +46,7 @@ internal static unsafe partial class Shim
         return NativeLibrary.Load(path);
     }
 
-    /// <summary>
-    /// Simulator only: arms the calling (owner) thread so that its next <c>uintr_wait</c>
-    /// single-steps and, at instruction <paramref name="step"/> or at the blocking syscall,
-    /// posts vector <paramref name="what"/> to itself as SENDUIPI does (-1: interrupts it instead).
-    /// </summary>
-    [LibraryImport(Library, EntryPoint = "uipc_sim_arm_injection")]
-    internal static partial int SimArmInjection(int step, int what);
-
-    /// <summary>
-    /// Simulator only: the outcome of the last armed injection (bit 31: it happened; bits 0–15:
-    /// its step; bit 16: inside the wait window; bit 17: at the syscall instruction), and disarms.
-    /// </summary>
-    [LibraryImport(Library, EntryPoint = "uipc_sim_injection_result")]
-    internal static partial int SimInjectionResult();
-
     /// <summary>Simulator only: the vector of a simulated uintr_fd (a real one's is in its fdinfo), or -errno.</summary>
     [LibraryImport(Library, EntryPoint = "uipc_sim_fd_vector")]
     internal static partial int SimFdVector(int fd);
-
-    /// <summary>
-    /// Simulator only: notifications sent, notifications processed, handler calls, handler calls
-    /// that moved a thread out of the wait window, notifications that found PIR empty.
-    /// </summary>
-    [LibraryImport(Library, EntryPoint = "uipc_sim_counters")]
-    internal static partial void SimCounters(ulong* counters);
 }

@@ -1,3 +1,4 @@
+using UintrIpc.TestInterop;
 using UintrIpc.Engine;
 
 namespace UintrIpc.Tests.Async;
@@ -41,7 +42,7 @@ public sealed class EngineTests
         Task<bool> run = AsyncWait.WithoutContext(async () =>
         {
             bool result = await client.Receiver.WaitAsync(Until.Hang);
-            continuationTid = Libc.Gettid();
+            continuationTid = LibC.gettid();
             leadersDuringContinuation = FutexEngine.LeaderThreadIds();
             return result;
         });

@@ -1,3 +1,4 @@
+using UintrIpc.TestInterop;
 using UintrIpc.Engine;
 
 namespace UintrIpc.Tests.Async;
@@ -46,7 +47,7 @@ public sealed class WaitAsyncTests
         using var receiver = UintrReceiver.Register(_ =>
         {
             handlerThread = Thread.CurrentThread.Name;
-            handlerTid = Libc.Gettid();
+            handlerTid = LibC.gettid();
             leadersDuringHandler = FutexEngine.LeaderThreadIds();
         }, AsyncWait.NoSpin);
         using UintrFd fd = receiver.CreateFd(40);

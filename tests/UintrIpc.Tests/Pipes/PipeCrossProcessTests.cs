@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Xunit.Abstractions;
-using UintrIpc.Tests.CrossProcess;
 using static UintrIpc.Tests.Pipes.PipeTestKit;
 
 namespace UintrIpc.Tests.Pipes;
@@ -165,6 +164,6 @@ public class PipeOwnerWordTests
     {
         uint value = Volatile.Read(ref *(uint*)word);
         Interlocked.Exchange(ref *(uint*)word, (value & 0x8000_0000) | 0x4000_0000);
-        Infrastructure.Futex.WakeAll((uint*)word);
+        Sys.FutexWakeAll((uint*)word);
     }
 }

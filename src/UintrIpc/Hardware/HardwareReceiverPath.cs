@@ -121,6 +121,7 @@ internal sealed class HardwareReceiverPath : IReceiverPath
             Errno.Check(fd, $"uintr_create_fd({vector})");
             var handle = new SafeFileDescriptorHandle(fd);
             _fds[vector] = handle;
+            LocalVectors.Opened(handle);
             return handle;
         }
     }
@@ -148,7 +149,7 @@ internal sealed class HardwareReceiverPath : IReceiverPath
             handle = _fds[vector];
             _fds[vector] = null;
         }
-        handle?.Dispose();
+        Close(handle);
     }
 
     /// <summary>Takes the vectors the handler recorded (atomic exchange), keeping those in <paramref name="live"/>.</summary>
@@ -234,7 +235,7 @@ internal sealed class HardwareReceiverPath : IReceiverPath
             Array.Clear(_fds);
         }
         foreach (SafeFileDescriptorHandle? fd in fds)
-            fd?.Dispose();
+            Close(fd);
         Shim.UintrTimerDelete(_state);
         if (Environment.CurrentManagedThreadId == _ownerThreadId && Shim.UintrCurrent() == _state
             && Shim.UintrUnregisterHandler(_table.UnregisterHandler, 0) == 0)
@@ -245,6 +246,15 @@ internal sealed class HardwareReceiverPath : IReceiverPath
         {
             Shim.UintrOrphan(_state);
         }
+    }
+
+    /// <summary>Closes the receiver's reference to a vector, telling this process's senders of it first.</summary>
+    private static void Close(SafeFileDescriptorHandle? handle)
+    {
+        if (handle is null)
+            return;
+        LocalVectors.Closing(handle);
+        handle.Dispose();
     }
 
     private void Register(nint state)

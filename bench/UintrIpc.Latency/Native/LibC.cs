@@ -57,6 +57,9 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "sched_setaffinity", SetLastError = true)]
     internal static partial int SchedSetAffinity(int pid, nuint size, ulong* mask);
 
+    [LibraryImport(Library, EntryPoint = "sched_getaffinity", SetLastError = true)]
+    internal static partial int SchedGetAffinity(int pid, nuint size, ulong* mask);
+
     [LibraryImport(Library, EntryPoint = "pipe2", SetLastError = true)]
     internal static partial int Pipe2(int* fds, int flags);
 

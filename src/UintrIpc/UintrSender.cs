@@ -86,12 +86,15 @@ public sealed class UintrSender : IDisposable
     }
 
     /// <summary>
-    /// Posts the vector (<c>SENDUIPI</c>). Never blocks; makes a system call only when the
-    /// receiver is asleep and nobody has woken it yet.
+    /// Posts the vector (<c>SENDUIPI</c>), from any thread. Never blocks; makes a system call
+    /// only when the receiver is asleep and nobody has woken it yet, or (native path, RFC v1
+    /// kernel) on a thread's first post, which registers that thread (docs/NATIVE.md).
     /// </summary>
     /// <exception cref="UintrException">
-    /// ECONNRESET when the receiver disposed the vector or itself; ESHUTDOWN when the
-    /// receiver's process has exited (seen within a second of its death).
+    /// ECONNRESET when the receiver disposed the vector or itself (on the native path: a
+    /// receiver in this process); ESHUTDOWN when the receiver's process has exited (seen within
+    /// a second of its death); on an RFC v1 kernel, EISCONN when another sender of the same
+    /// uintr_fd was registered on this thread.
     /// </exception>
     public void Send()
     {

@@ -132,14 +132,14 @@ internal sealed class HardwareReceiverPath : IReceiverPath
     /// because it is no longer live. Any thread.
     /// </summary>
     /// <remarks>
-    /// The real semantics differ from the futex path's ECONNRESET. The kernel unregisters the
-    /// vector only when the last reference to the uintr_fd closes, and a sender's own copy of
-    /// the descriptor is one: while a sender holds it (HardwareSender keeps it open on purpose)
-    /// its UITT entry stays valid, its SENDUIPI still succeeds and still reaches this thread's
-    /// UPID, where the handler records it and Collect drops it. Nothing tells the sender. Once
-    /// every reference is closed, RFC v1's release marks each remaining sender's UITT entry
-    /// invalid (to "make sure any new senduipi result in a #GP fault") and clears the vector from
-    /// the UPID in task work of this thread; a later SENDUIPI through such an entry faults.
+    /// The kernel unregisters the vector only when the last reference to the uintr_fd closes,
+    /// and a sender's own copy of the descriptor is one: while a sender holds it (HardwareSender
+    /// keeps it open on purpose) its UITT entry stays valid, its SENDUIPI still succeeds and
+    /// still reaches this thread's UPID, where the handler records it and Collect drops it. The
+    /// kernel tells no sender; <see cref="LocalVectors"/> tells those in this process. Once every
+    /// reference is closed, RFC v1's release marks each remaining sender's UITT entry invalid (to
+    /// "make sure any new senduipi result in a #GP fault") and clears the vector from the UPID in
+    /// task work of this thread; a later SENDUIPI through such an entry faults.
     /// </remarks>
     public void CloseVector(int vector)
     {

@@ -139,14 +139,17 @@ public sealed class UintrSender : IDisposable
     private static UintrSender RegisterHardware(UintrFd fd)
     {
         int index = Uitt<UintrSender>.Take();
+        HardwareSender? native = null;
         try
         {
-            var sender = new UintrSender(index, default, new HardwareSender(fd.Handle, fd.Vector), fd.Vector);
+            native = new HardwareSender(fd.Handle, fd.Vector);
+            var sender = new UintrSender(index, default, native, fd.Vector);
             sender._vectorWatch = LocalVectors.Watch(fd.Handle, sender.OnVectorClosed);
             return Publish(sender);
         }
         catch
         {
+            native?.Dispose();
             Uitt<UintrSender>.Free(index);
             throw;
         }

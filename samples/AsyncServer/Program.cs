@@ -12,7 +12,10 @@ using UintrIpc;
 var options = Options.Parse(args);
 Console.WriteLine($"{options.Receivers} receivers awaited with WaitAsync, {options.Clients} client threads posting at random " +
     $"({(options.Rate > 0 ? $"{options.Rate:N0} posts/s each" : "as fast as they can")}), SpinDuration {options.SpinMicroseconds} µs, {options.Seconds} s");
-var receiverOptions = new UintrReceiverOptions { SpinDuration = TimeSpan.FromMicroseconds(options.SpinMicroseconds) };
+// WaitAsync runs on the futex path: a native receiver belongs to its registering thread, one per
+// thread, which 1 000 receivers awaited on the thread pool cannot be (docs/NATIVE.md). The client
+// threads' senders post wherever the path is.
+var receiverOptions = new UintrReceiverOptions { SpinDuration = TimeSpan.FromMicroseconds(options.SpinMicroseconds), Mode = UintrMode.Futex };
 
 var latency = new WakeLatency();
 var receivers = new UintrReceiver[options.Receivers];

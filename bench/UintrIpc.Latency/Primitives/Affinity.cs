@@ -23,6 +23,18 @@ internal static unsafe class Affinity
         Set(&mask);
     }
 
+    /// <summary>The calling thread's CPU mask (the first 64 CPUs).</summary>
+    public static ulong OfCurrentThread()
+    {
+        ulong mask = 0;
+        if (LibC.sched_getaffinity(0, sizeof(ulong), &mask) < 0)
+            throw new IOException($"sched_getaffinity: errno {Marshal.GetLastPInvokeError()}");
+        return mask;
+    }
+
+    /// <summary>Sets the calling thread's CPU mask.</summary>
+    public static void SetCurrentThread(ulong mask) => Set(&mask);
+
     private static void Set(ulong* mask)
     {
         if (LibC.sched_setaffinity(0, sizeof(ulong), mask) != 0)

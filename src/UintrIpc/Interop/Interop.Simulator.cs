@@ -36,14 +36,25 @@ internal static unsafe partial class Shim
     internal static bool IsValidSimulateValue(string? value) =>
         (value ?? "").Trim().ToLowerInvariant() is "" or "0" or "false" or "1" or "true";
 
+    /// <summary>
+    /// Finds the simulator where the runtime finds <c>libuintripc.so</c>: next to the application
+    /// or the assembly (a build of this repository), or through the probing paths of the
+    /// application's deps.json, which name the package's <c>runtimes/&lt;rid&gt;/native</c>
+    /// folder when the application was built without a runtime identifier.
+    /// </summary>
     private static nint ResolveSimulator(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (name != Library)
             return 0;
-        string path = Path.Combine(AppContext.BaseDirectory, SimulatorFile);
-        if (!File.Exists(path))
-            path = Path.Combine(Path.GetDirectoryName(assembly.Location) ?? "", SimulatorFile);
-        return NativeLibrary.Load(path);
+        foreach (string folder in (string[])[AppContext.BaseDirectory, Path.GetDirectoryName(assembly.Location) ?? ""])
+        {
+            string path = Path.Combine(folder, SimulatorFile);
+            if (File.Exists(path))
+                return NativeLibrary.Load(path);
+        }
+        // The runtime's own probing (NATIVE_DLL_SEARCH_DIRECTORIES, the assembly's folder); it
+        // does not call this resolver again.
+        return NativeLibrary.Load(SimulatorFile, assembly, searchPath);
     }
 
     /// <summary>Simulator only: the vector of a simulated uintr_fd (a real one's is in its fdinfo), or -errno.</summary>

@@ -29,6 +29,40 @@ public sealed class CSenderTests
     private static PeerProcess StartCSender(string? mode) =>
         PeerProcess.Start(CSender(), path => mode is not null ? [path, mode] : [path]);
 
+    /// <summary>samples/CSender/README.md's two commands: samples/Listener listens, the C sender posts; the listener prints the interrupts.</summary>
+    [Fact]
+    public void The_Listener_sample_prints_the_C_senders_posts()
+    {
+        string listener = Path.Combine(Package.RepositoryPaths.Root, "samples", "Listener", "bin", Package.RepositoryPaths.Configuration, "net10.0", "Listener.dll");
+        Assert.True(File.Exists(listener), $"{listener} is not built (it is part of UintrIpc.sln)");
+        string path = Path.Combine(Path.GetTempPath(), $"uintr-listener-{Guid.NewGuid():N}.sock");
+        var info = new ProcessStartInfo("dotnet", [listener, path]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(info)!;
+        var lines = new System.Collections.Concurrent.BlockingCollection<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) lines.Add(line); };
+        process.BeginOutputReadLine();
+        try
+        {
+            Assert.True(lines.TryTake(out string? first, Until.Hang), "the listener printed nothing");
+            Assert.StartsWith($"listening on {path}", first);
+
+            var (csenderExit, csenderOutput) = Package.RepositoryPaths.Run(CSender(), [path, "5"], timeout: Until.Hang);
+            Assert.True(csenderExit == 0, csenderOutput);
+            Assert.True(process.WaitForExit(Until.Hang), "the listener did not exit after the C sender hung up");
+            process.WaitForExit(); // the rest of the output
+            string output = string.Join('\n', lines);
+            Assert.True(process.ExitCode == 0, $"{output}\n{process.StandardError.ReadToEnd()}");
+            Assert.Contains("interrupt 3 (1)", output);
+            Assert.Matches(@"the sender hung up: [1-5] interrupts?", output);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill();
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void One_post_from_the_C_sender_wakes_a_sleeping_receiver()
     {

@@ -160,11 +160,14 @@ internal static unsafe class Sys
     /// A memfd shaped like a vector page (4096 bytes, sealed like one) but holding zeros: passes
     /// every check except the header.
     /// </summary>
-    public static int JunkPageMemfd()
+    public static int JunkPageMemfd() => SealedMemfd(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+
+    /// <summary>A 4096-byte memfd of zeros carrying exactly <paramref name="seals"/>.</summary>
+    public static int SealedMemfd(int seals)
     {
         int fd = Check(memfd_create("junk-page", MFD_ALLOW_SEALING), "memfd_create");
         Check(ftruncate(fd, 4096), "ftruncate");
-        Check(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), "F_ADD_SEALS");
+        Check(fcntl(fd, F_ADD_SEALS, seals), "F_ADD_SEALS");
         return fd;
     }
 

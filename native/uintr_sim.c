@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -272,7 +273,42 @@ static void sim_thread_exit(void *value)
     free(t);
 }
 
-static void sim_make_key(void) { pthread_key_create(&sim_key, sim_thread_exit); }
+/*
+ * fork: the RFC clears the child's user-interrupt state, so the child (the forking thread's
+ * copy) is neither a receiver nor a sender until it registers. What is released here is the
+ * child's own copies (mappings, the page descriptor); the parent's page is untouched. Inherited
+ * uintr_fds keep their vectors, as the kernel's files do.
+ */
+static void sim_fork_child(void)
+{
+    struct sim_thread *t = sim_self;
+    if (t != NULL) {
+        if (t->handler != NULL) {
+            t->handler = NULL;
+            munmap(t->page, SIM_PAGE);
+            close(t->page_fd);
+            t->page = NULL;
+            t->page_fd = -1;
+            t->vectors = 0;
+        }
+        if (t->uitt != NULL) {
+            sim_free_uitt(t->uitt);
+            t->uitt = NULL;
+        }
+    }
+    sim_uif = 0;
+    sim_uirr = 0;
+    if (sim_process_uitt != NULL) {
+        sim_free_uitt(sim_process_uitt);
+        sim_process_uitt = NULL;
+    }
+}
+
+static void sim_make_key(void)
+{
+    pthread_key_create(&sim_key, sim_thread_exit);
+    pthread_atfork(NULL, NULL, sim_fork_child);
+}
 
 static struct sim_thread *sim_thread_get(void)
 {
@@ -596,6 +632,32 @@ long uipc_sim_wait_prepare(long nr, long *a1, long *a2, void *ts)
     return SYS_nanosleep;
 }
 
+/*
+ * uintr_wait called as a system call (RFC C programs, native/rfc-cc; the shim has its own
+ * window): the kernel the RFC review of uintr_wait asks for, where vectors found pending after
+ * the wake-up is armed abort the sleep. The notification signal is blocked while UIRR is
+ * checked and ppoll unblocks it and sleeps in one step, so a post that lands in between ends the
+ * sleep instead of being lost. UIRR holds vectors only while UIF is clear: a caller that checks
+ * its condition with UIF set can still have the handler run between that check and this call,
+ * and then sleeps until the next post, as on hardware (docs/PORTING.md).
+ * Returns -EINTR (a notification or another signal ended it) or 0 (the time is up).
+ */
+static long sim_wait(const struct timespec *timeout)
+{
+    sigset_t notify, old;
+    sigemptyset(&notify);
+    sigaddset(&notify, sim_notify_signo);
+    pthread_sigmask(SIG_BLOCK, &notify, &old);
+    long ret = -EINTR;
+    if (__atomic_load_n(&sim_uirr, __ATOMIC_RELAXED) == 0) {
+        sigset_t during = old;
+        sigdelset(&during, sim_notify_signo);
+        ret = ppoll(NULL, 0, timeout, &during) < 0 ? -errno : 0;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ret;
+}
+
 long uipc_sim_syscall(long nr, long a1, long a2)
 {
     enum sim_abi abi;
@@ -609,7 +671,7 @@ long uipc_sim_syscall(long nr, long a1, long a2)
     case WAIT: {
         struct timespec ts;
         long real = uipc_sim_wait_prepare(nr, &a1, &a2, &ts);
-        ret = real < 0 ? real : syscall(real, a1, a2) < 0 ? -errno : 0;
+        ret = real < 0 ? real : sim_wait(real == SYS_pause ? NULL : &ts);
         break;
     }
     default: ret = -ENOSYS; break;

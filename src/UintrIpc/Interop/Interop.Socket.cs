@@ -37,14 +37,17 @@ internal static unsafe class SocketMessages
     /// <summary>
     /// Receives into <paramref name="data"/> with <c>MSG_CMSG_CLOEXEC</c>. Every descriptor that
     /// arrived is added to <paramref name="fds"/> (the caller closes the ones it rejects), whatever
-    /// else is wrong with the message.
+    /// else is wrong with the message. <paramref name="controlTruncated"/> reports MSG_CTRUNC (more
+    /// descriptors came than fit; the kernel closed the rest), <paramref name="dataTruncated"/>
+    /// MSG_TRUNC (a seqpacket message was longer than <paramref name="data"/>; the rest is gone).
     /// </summary>
     /// <returns>Bytes received (0 at end of stream) or -errno.</returns>
-    public static long Receive(int socket, Span<byte> data, List<int> fds, out bool controlTruncated, bool dontWait)
+    public static long Receive(int socket, Span<byte> data, List<int> fds, out bool controlTruncated, out bool dataTruncated, bool dontWait)
     {
         long space = (long)Syscall.CMSG_SPACE((ulong)(sizeof(int) * MaxDescriptors));
         var message = new Msghdr { msg_control = new byte[space], msg_controllen = space };
         controlTruncated = false;
+        dataTruncated = false;
         long received;
         fixed (byte* bytes = data)
         {
@@ -56,6 +59,7 @@ internal static unsafe class SocketMessages
                 return -NativeConvert.FromErrno(Stdlib.GetLastError());
         }
         controlTruncated = (message.msg_flags & MessageFlags.MSG_CTRUNC) != 0;
+        dataTruncated = (message.msg_flags & MessageFlags.MSG_TRUNC) != 0;
         for (long offset = Syscall.CMSG_FIRSTHDR(message); offset != -1; offset = Syscall.CMSG_NXTHDR(message, offset))
         {
             Cmsghdr header = Cmsghdr.ReadFromBuffer(message, offset);

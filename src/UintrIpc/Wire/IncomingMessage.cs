@@ -14,7 +14,10 @@ namespace UintrIpc.Wire;
 /// On a stream socket the whole 16-byte header is read before anything is checked, so that a
 /// refused message leaves the stream at the next message rather than in the middle of this one.
 /// Later pieces are read with <c>recvmsg</c> too: a descriptor riding on one is seen (and closed)
-/// instead of silently dropped by a plain receive.
+/// instead of silently dropped by a plain receive. The first read of a stream header takes one
+/// byte only: Linux glues queued pieces into one read and hands over a descriptor with the read
+/// that reaches its piece, so a longer first read could not tell a descriptor sent with byte 0
+/// from one sent with a later piece (docs/ABI.md section 10).
 /// </remarks>
 internal sealed class IncomingMessage(bool stream) : IDisposable
 {
@@ -23,6 +26,7 @@ internal sealed class IncomingMessage(bool stream) : IDisposable
     private int _received;
     private int _pieces;
     private bool _controlTruncated;
+    private bool _dataTruncated;
     private bool _descriptorOnLaterPiece;
 
     /// <summary>A seqpacket message after one receive; a stream header once all 16 bytes are in.</summary>
@@ -38,10 +42,11 @@ internal sealed class IncomingMessage(bool stream) : IDisposable
     {
         using var socketFd = new HandleLease(socket.SafeHandle);
         int before = _fds.Count;
+        Span<byte> rest = _header.AsSpan(_received, stream && _pieces == 0 ? 1 : HeaderSize - _received);
         long result;
-        bool truncated;
+        bool controlTruncated, dataTruncated;
         do
-            result = SocketMessages.Receive(socketFd.Fd, _header.AsSpan(_received), _fds, out truncated, dontWait);
+            result = SocketMessages.Receive(socketFd.Fd, rest, _fds, out controlTruncated, out dataTruncated, dontWait);
         while (result == -Errno.EINTR);
         if (result == -Errno.EAGAIN)
             return false;
@@ -49,7 +54,8 @@ internal sealed class IncomingMessage(bool stream) : IDisposable
             throw new UintrException((int)-result, $"recvmsg failed: {Errno.Describe((int)-result)}");
 
         bool first = _pieces++ == 0;
-        _controlTruncated |= truncated;
+        _controlTruncated |= controlTruncated;
+        _dataTruncated |= dataTruncated;
         _descriptorOnLaterPiece |= !first && _fds.Count > before;
         if (result == 0 && _fds.Count == before)
         {
@@ -67,9 +73,10 @@ internal sealed class IncomingMessage(bool stream) : IDisposable
 
     /// <summary>Checks the whole message and hands out its one descriptor.</summary>
     /// <exception cref="UintrException">
-    /// EMSGSIZE (control data truncated), EBADMSG (no descriptor, several, or one on a later piece
-    /// of a stream header), EPROTO (a short seqpacket message, not a UintrIpc header, or a kind
-    /// not in <paramref name="kinds"/>).
+    /// In docs/ABI.md section 10's order: EMSGSIZE (control data truncated), EBADMSG (a descriptor
+    /// on a later piece of a stream header, no descriptor, several), EPROTO (a seqpacket message
+    /// shorter or longer than 16 bytes, not a UintrIpc header, a non-zero reserved field, or a
+    /// kind not in <paramref name="kinds"/>).
     /// </exception>
     public ReceivedDescriptor Accept(ReadOnlySpan<ushort> kinds)
     {
@@ -85,6 +92,8 @@ internal sealed class IncomingMessage(bool stream) : IDisposable
             throw new UintrException(Errno.EBADMSG, $"The message carried {_fds.Count} descriptors; a descriptor message carries one.");
         if (_received < HeaderSize)
             throw Malformed($"a {_received}-byte message"); // seqpacket: a message is whole or wrong
+        if (_dataTruncated)
+            throw Malformed($"a message longer than {HeaderSize} bytes");
         if (BinaryPrimitives.ReadUInt32LittleEndian(_header.AsSpan(MagicOffset)) != HeaderMagic
             || BinaryPrimitives.ReadUInt16LittleEndian(_header.AsSpan(VersionOffset)) != HeaderVersion)
             throw Malformed($"no UintrIpc descriptor header, version {HeaderVersion}");

@@ -74,8 +74,11 @@ internal static unsafe class Sys
     /// A memfd shaped like a vector page (4096 bytes, sealed like one) but holding zeros: passes
     /// every check except the header.
     /// </summary>
-    public static int JunkPageMemfd() =>
-        CreateMemfd(4096, default, LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW | LibC.F_SEAL_SEAL, name: "junk-page", closeOnExec: false);
+    public static int JunkPageMemfd() => SealedMemfd(LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW | LibC.F_SEAL_SEAL);
+
+    /// <summary>A 4096-byte memfd of zeros carrying exactly <paramref name="seals"/>.</summary>
+    public static int SealedMemfd(int seals) =>
+        CreateMemfd(4096, default, seals, name: "junk-page", closeOnExec: false);
 
     /// <summary>A plain unsealed memfd of <paramref name="size"/> bytes.</summary>
     public static int PlainMemfd(long size) => CreateMemfd(size, default, seals: 0, allowSealing: false, name: "junk", closeOnExec: false);

@@ -69,6 +69,25 @@ public sealed class ProcessLifetimeTests
         }
     }
 
+    /// <summary>
+    /// A receiver process that exits normally (Environment.Exit) without disposing its receiver
+    /// or its UintrFd never writes CLOSED into the page; the kernel marks the owner word as its
+    /// threads exit, so the sender sees ESHUTDOWN, not ECONNRESET (docs/ABI.md section 6).
+    /// </summary>
+    [Fact]
+    public void A_receiver_that_exits_normally_without_disposing_is_ESHUTDOWN_to_its_senders()
+    {
+        using var peer = PeerProcess.StartPeer("receiver", "5");
+        using UintrFd fd = peer.ReceiveUintrFd();
+        using var sender = UintrSender.Register(fd);
+        sender.Send();
+        peer.Expect('V');
+        Assert.Equal(5, peer.ReadByte());
+        peer.Command('Q');
+        Assert.Equal(0, peer.WaitForExit());
+        Assert.Equal(ESHUTDOWN, SendFails(sender));
+    }
+
     [Fact]
     public void A_sender_registered_after_the_receiver_process_died_is_refused_with_ESHUTDOWN()
     {

@@ -20,6 +20,21 @@ public sealed class HeaderFieldTests
     public void A_header_vector_other_than_the_pages_is_EPROTO(SocketType type, uint vector) =>
         AssertRefused(type, _ => Sys.Header(1, vector));
 
+    /// <summary>
+    /// A seqpacket message is whole or wrong: one longer than the 16-byte header (the kernel
+    /// discards the rest, MSG_TRUNC) is refused like a shorter one, and the next gets through.
+    /// </summary>
+    [Theory]
+    [InlineData(17)]
+    [InlineData(64)]
+    public void A_seqpacket_message_longer_than_16_bytes_is_EPROTO(int length) =>
+        AssertRefused(SocketType.Seqpacket, payload =>
+        {
+            var message = new byte[length];
+            Sys.Header(1, (uint)payload.Vector).CopyTo(message, 0);
+            return message;
+        });
+
     private static void AssertRefused(SocketType type, Func<UintrFd, byte[]> header)
     {
         var descriptors = Descriptors.Snapshot();

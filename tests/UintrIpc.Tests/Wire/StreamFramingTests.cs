@@ -63,6 +63,24 @@ public sealed class StreamFramingTests
             Sys.Close(second);
         }, async);
 
+    /// <summary>
+    /// A lone descriptor sent with a later piece is EBADMSG even though both pieces are queued
+    /// before the receive, so that Linux would glue them into one read that hands the descriptor
+    /// over with byte 0: the receiving side's first read takes one byte only.
+    /// </summary>
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 5)]
+    [InlineData(true, 8)]
+    [InlineData(false, 15)]
+    public void A_lone_descriptor_on_a_later_piece_is_EBADMSG_even_when_the_pieces_merge(bool async, int firstPiece) =>
+        AssertRefusedThenInStep(EBADMSG, (s, payload) =>
+        {
+            byte[] header = Sys.Header(KindFutex, 30);
+            Sys.SendRaw(s, header.AsSpan(0, firstPiece));
+            Sys.SendRaw(s, header.AsSpan(firstPiece), payload.FileDescriptor);
+        }, async);
+
     [Theory]
     [InlineData(false, 1)]
     [InlineData(false, 5)]

@@ -31,6 +31,9 @@
 //   hold <path>                           receive a fd, register a sender, 'K', block until killed
 //   send-once                             one receiver, one vector, one Send and Poll, in this
 //                                         process (for the JIT disassembly of Send)
+//   pipe-publish-once                     one UintrPipe pair in this process, one flushed write
+//                                         read by the other end (for the JIT disassembly of the
+//                                         ring's publish)
 using System.Net.Sockets;
 using UintrIpc;
 
@@ -57,6 +60,7 @@ internal static class Program
                 ["pipe-echo", var path] => PipePeer.Echo(path),
                 ["pipe-stream", var path, var seed] => PipePeer.Stream(path, int.Parse(seed)),
                 ["send-once"] => SendOnce(),
+                ["pipe-publish-once"] => PipePeer.PublishOnce(),
                 _ => Usage(),
             };
         }
@@ -69,7 +73,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: ready | receiver <path> <vector> [spinUs] | inherited-receiver <fd> <vector> | sender <path> | pingpong <path> <rounds> [spinUs] | hold <path> | send-once");
+        Console.Error.WriteLine("usage: ready | receiver <path> <vector> [spinUs] | inherited-receiver <fd> <vector> | sender <path> | pingpong <path> <rounds> [spinUs] | hold <path> | send-once | pipe-publish-once");
         return 64;
     }
 

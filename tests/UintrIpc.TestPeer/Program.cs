@@ -27,6 +27,7 @@
 //   sender <path>                         receive a uintr fd, register a sender, 'K', then obey S/B/Q
 //   pingpong <path> <rounds> [spinUs]     receive the test's fd, send our own (vector 1); then per
 //                                         round: Wait(10 s) for exactly one delivery, then Send.
+//                                         A delivery that came only with the timeout is lost.
 //                                         Exit 2 on a timeout, 3 on a wrong delivery count
 //   hold <path>                           receive a fd, register a sender, 'K', block until killed
 //   send-once                             one receiver, one vector, one Send and Poll, in this
@@ -201,9 +202,12 @@ internal static class Program
         socket.SendUintrFd(mine);
         for (int round = 1; round <= rounds; round++)
         {
-            if (!receiver.Wait(RoundTimeout))
+            // A Wait that timed out still collects the post at W10 and returns true: only a
+            // return before the deadline proves the post woke it.
+            long start = Stopwatch.GetTimestamp();
+            if (!receiver.Wait(RoundTimeout) || Stopwatch.GetElapsedTime(start) >= RoundTimeout)
             {
-                Console.Error.WriteLine($"testpeer pingpong: lost wake-up: no delivery within {RoundTimeout} in round {round} of {rounds}");
+                Console.Error.WriteLine($"testpeer pingpong: lost wake-up: no delivery by post within {RoundTimeout} in round {round} of {rounds}");
                 return 2;
             }
             if (deliveries != round)

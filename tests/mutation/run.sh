@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# run.sh -- the mutation check: does the suite catch realistic one-line protocol bugs?
+#
+# Copies the working tree (without bin/, obj/, .git) to a temporary directory, builds the tests
+# once, then for each line of mutations.tsv (or the file given as $1): applies the bug, builds
+# incrementally, runs the line's targeted tests with a bound of BOUND seconds (default 60),
+# and restores the file. Prints one table row per bug and a summary; exits non-zero when a bug
+# expected to be caught was not (or did not build, or the bound cut its tests off).
+#
+#   bash tests/mutation/run.sh                      # every bug in tests/mutation/mutations.tsv
+#   ONLY=pipe- bash tests/mutation/run.sh           # the bugs whose id starts with pipe-
+#   BOUND=120 KEEP=1 bash tests/mutation/run.sh     # a longer bound; keep the copy and the logs
+#   DRY=1 bash tests/mutation/run.sh                # only check that every pattern applies
+#
+# Results: caught (the targeted tests failed), MISSED (they passed), HUNG (still running at the
+# bound: not caught within it), BUILD-ERROR (the bug does not compile: fix the line), NO-MATCH
+# (the pattern no longer matches exactly once: the code moved; fix the line). A bug marked
+# `harmless` is one the protocol tolerates by design: its row says "passed (harmless)" when the
+# tests pass, which is the expected outcome.
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+list="${1:-$here/mutations.tsv}"
+BOUND="${BOUND:-60}"
+ONLY="${ONLY:-}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/uintr-mutation.XXXXXX")"
+logs="$work/logs"
+mkdir -p "$logs"
+cleanup() {
+    if [[ "${KEEP:-0}" == 1 ]]; then echo "run.sh: copy and logs kept in $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+echo "run.sh: copying $repo to $work/repo" >&2
+mkdir -p "$work/repo"
+(cd "$repo" && tar --exclude=./.git --exclude='*/bin' --exclude='*/obj' -cf - .) | (cd "$work/repo" && tar -xf -)
+tests="$work/repo/tests/UintrIpc.Tests"
+dll="$tests/bin/Release/net10.0/UintrIpc.Tests.dll"
+
+echo "run.sh: building the unmutated tests once" >&2
+if [[ "${DRY:-0}" != 1 ]] && ! dotnet build "$tests" -c Release >"$logs/build-clean.log" 2>&1; then
+    echo "run.sh: the unmutated copy does not build: see $logs/build-clean.log" >&2
+    KEEP=1
+    exit 2
+fi
+
+# apply FILE PATTERN REPLACEMENT: exits 3 unless the pattern matches exactly once
+apply() {
+    python3 - "$@" <<'PY'
+import re, sys
+path, pattern, replacement = sys.argv[1:4]
+text = open(path).read()
+found = len(re.findall(pattern, text, flags=re.S))
+if found != 1:
+    print(f"the pattern matches {found} times", file=sys.stderr)
+    sys.exit(3)
+replacement = replacement.replace("\\n", "\n")
+open(path, "w").write(re.sub(pattern, lambda m: m.expand(replacement), text, count=1, flags=re.S))
+PY
+}
+
+printf '%-28s %-9s %-22s %8s\n' "bug" "expect" "result" "seconds"
+printf '%-28s %-9s %-22s %8s\n' "---" "------" "------" "-------"
+bad=0
+while IFS=$'\t' read -r id expect file pattern replacement filter; do
+    [[ -z "$id" || "$id" == \#* ]] && continue
+    [[ -n "$ONLY" && "$id" != "$ONLY"* ]] && continue
+    target="$work/repo/$file"
+    cp "$target" "$work/original"
+    result="" seconds="-"
+    if ! apply "$target" "$pattern" "$replacement" 2>"$logs/$id.apply.log"; then
+        result="NO-MATCH"
+    elif [[ "${DRY:-0}" == 1 ]]; then
+        result="applies"
+    elif ! dotnet build "$tests" -c Release --no-restore >"$logs/$id.build.log" 2>&1; then
+        result="BUILD-ERROR"
+    else
+        t0=$(date +%s.%N)
+        timeout --kill-after=10 "$BOUND" dotnet test "$dll" --filter "$filter" >"$logs/$id.test.log" 2>&1
+        rc=$?
+        seconds=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
+        if [[ $rc == 124 || $rc == 137 ]]; then result="HUNG (bound ${BOUND}s)"
+        elif grep -q "No test matches the given testcase filter" "$logs/$id.test.log"; then result="NO-TESTS"
+        elif [[ $rc != 0 && $expect == harmless ]]; then result="FAILED (harmless?)"
+        elif [[ $rc != 0 ]]; then result="caught"
+        elif [[ $expect == harmless ]]; then result="passed (harmless)"
+        else result="MISSED"
+        fi
+    fi
+    cp "$work/original" "$target"
+    case $result in
+        caught|"passed (harmless)"|applies) ;;
+        *) bad=$((bad + 1)) ;;
+    esac
+    printf '%-28s %-9s %-22s %8s\n' "$id" "$expect" "$result" "$seconds"
+done <"$list"
+
+# Leave the copy's build unmutated for whoever keeps it.
+[[ "${DRY:-0}" == 1 ]] || dotnet build "$tests" -c Release --no-restore >"$logs/build-restored.log" 2>&1 || true
+echo "mutation: $bad not as expected"
+[[ $bad -eq 0 ]]

@@ -12,7 +12,8 @@
 #   BOUND=120 KEEP=1 bash tests/mutation/run.sh     # a longer bound; keep the copy and the logs
 #   DRY=1 bash tests/mutation/run.sh                # only check that every pattern applies
 #
-# Results: caught (the targeted tests failed), MISSED (they passed), HUNG (still running at the
+# Results: caught (a targeted test failed; seconds: until the first failure, test host start
+# included), MISSED (they passed), HUNG (still running at the
 # bound: not caught within it), BUILD-ERROR (the bug does not compile: fix the line), NO-MATCH
 # (the pattern no longer matches exactly once: the code moved; fix the line). A bug marked
 # `harmless` is one the protocol tolerates by design: its row says "passed (harmless)" when the
@@ -60,15 +61,15 @@ open(path, "w").write(re.sub(pattern, lambda m: m.expand(replacement), text, cou
 PY
 }
 
-printf '%-28s %-9s %-22s %8s\n' "bug" "expect" "result" "seconds"
-printf '%-28s %-9s %-22s %8s\n' "---" "------" "------" "-------"
+printf '%-28s %-9s %-22s %8s  %s\n' "bug" "expect" "result" "seconds" "first failing test"
+printf '%-28s %-9s %-22s %8s  %s\n' "---" "------" "------" "-------" "------------------"
 bad=0
 while IFS=$'\t' read -r id expect file pattern replacement filter; do
     [[ -z "$id" || "$id" == \#* ]] && continue
     [[ -n "$ONLY" && "$id" != "$ONLY"* ]] && continue
     target="$work/repo/$file"
     cp "$target" "$work/original"
-    result="" seconds="-"
+    result="" seconds="-" first=""
     if ! apply "$target" "$pattern" "$replacement" 2>"$logs/$id.apply.log"; then
         result="NO-MATCH"
     elif [[ "${DRY:-0}" == 1 ]]; then
@@ -76,10 +77,24 @@ while IFS=$'\t' read -r id expect file pattern replacement filter; do
     elif ! dotnet build "$tests" -c Release --no-restore >"$logs/$id.build.log" 2>&1; then
         result="BUILD-ERROR"
     else
+        # Caught as soon as the first test fails: the rest of the run is not waited for.
         t0=$(date +%s.%N)
-        timeout --kill-after=10 "$BOUND" dotnet test "$dll" --filter "$filter" >"$logs/$id.test.log" 2>&1
-        rc=$?
+        setsid timeout --kill-after=10 "$BOUND" dotnet test "$dll" --filter "$filter" >"$logs/$id.test.log" 2>&1 &
+        pid=$!
+        rc=""
+        while kill -0 "$pid" 2>/dev/null; do
+            if grep -q '\[FAIL\]' "$logs/$id.test.log"; then
+                rc=failed
+                kill -TERM -- -"$pid" 2>/dev/null
+                break
+            fi
+            sleep 0.5
+        done
         seconds=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
+        wait "$pid"
+        status=$?
+        [[ -n "$rc" ]] || rc=$status
+        first=$(sed -n 's/.*\] *\([^ ]*\) \[FAIL\].*/\1/p' "$logs/$id.test.log" | head -n 1)
         if [[ $rc == 124 || $rc == 137 ]]; then result="HUNG (bound ${BOUND}s)"
         elif grep -q "No test matches the given testcase filter" "$logs/$id.test.log"; then result="NO-TESTS"
         elif [[ $rc != 0 && $expect == harmless ]]; then result="FAILED (harmless?)"
@@ -93,7 +108,7 @@ while IFS=$'\t' read -r id expect file pattern replacement filter; do
         caught|"passed (harmless)"|applies) ;;
         *) bad=$((bad + 1)) ;;
     esac
-    printf '%-28s %-9s %-22s %8s\n' "$id" "$expect" "$result" "$seconds"
+    printf '%-28s %-9s %-22s %8s  %s\n' "$id" "$expect" "$result" "$seconds" "${first##*.}"
 done <"$list"
 
 # Leave the copy's build unmutated for whoever keeps it.

@@ -84,7 +84,7 @@ public sealed class CSenderTests
             int woken = 0;
             while (Volatile.Read(ref stop) == 0)
             {
-                if (receiver.Wait(TimeSpan.FromMilliseconds(100)))
+                if (ByPost.Wait(receiver, TimeSpan.FromMilliseconds(100))) // a timed-out Wait that found a post is no wake-up
                     woken++;
             }
             return woken;

@@ -15,7 +15,7 @@ using UintrIpc.Tests.Infrastructure.Bounds;
 [assembly: TestBound("UintrIpc.Tests.Pipes.PipeCrossProcessTests.PeerKilledWhileStreaming", 120, "many kills of a streaming child")]
 [assembly: TestBound("UintrIpc.Tests.Pipes.PipeGigabyteTests", 120, "a gigabyte through the ring")]
 [assembly: TestBound("UintrIpc.Tests.Pipes.PipeLeakTests", 60, "ten thousand pipes")]
-[assembly: TestBound("UintrIpc.Tests.Pipes.PipeLostWakeupTests", 60, "20 s of ping-pong and a 10 s stall watchdog")]
+[assembly: TestBound("UintrIpc.Tests.Pipes.PipeLostWakeupTests", 60, "15 s of ping-pong and a 10 s stall watchdog")]
 [assembly: TestBound("UintrIpc.Tests.Package", 300, "builds, packs and restores projects")]
 [assembly: TestBound("UintrIpc.Tests.Async.DispatcherScaleTests.Threads_descriptors_and_memory", 300, "100 000 create-await-dispose cycles")]
 [assembly: TestBound("UintrIpc.Tests.Async.WaitAsyncExclusionTests", 120, "racing callers, many rounds")]

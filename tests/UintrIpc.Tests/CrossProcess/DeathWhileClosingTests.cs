@@ -1,3 +1,5 @@
+using UintrIpc.Diagnostics;
+
 namespace UintrIpc.Tests.CrossProcess;
 
 /// <summary>
@@ -14,12 +16,12 @@ public sealed class DeathWhileClosingTests
     private const int Killed = 128 + 9; // the exit code .NET reports for SIGKILL
 
     [Theory]
-    [InlineData("retired", "vector", ESHUTDOWN)]
-    [InlineData("closed", "vector", ECONNRESET)]
-    [InlineData("unlinked", "vector", ECONNRESET)]
-    [InlineData("retired", "receiver", ESHUTDOWN)]
-    [InlineData("closed", "receiver", ECONNRESET)]
-    [InlineData("unlinked", "receiver", ECONNRESET)]
+    [InlineData(FaultPoints.Retired, "vector", ESHUTDOWN)]
+    [InlineData(FaultPoints.Closed, "vector", ECONNRESET)]
+    [InlineData(FaultPoints.Unlinked, "vector", ECONNRESET)]
+    [InlineData(FaultPoints.Retired, "receiver", ESHUTDOWN)]
+    [InlineData(FaultPoints.Closed, "receiver", ECONNRESET)]
+    [InlineData(FaultPoints.Unlinked, "receiver", ECONNRESET)]
     public void A_receiver_killed_between_two_steps_of_a_close_is_seen_closed_or_dead(string point, string what, int expected)
     {
         var descriptors = Descriptors.Snapshot();

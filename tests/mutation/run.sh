@@ -105,7 +105,7 @@ while IFS=$'\t' read -r id expect file pattern replacement filter; do
         wait "$pid"
         status=$?
         [[ -n "$rc" ]] || rc=$status
-        first=$(sed -n 's/.*\] *\([^ ]*\) \[FAIL\].*/\1/p' "$logs/$id.test.log" | head -n 1)
+        first=$(sed -n 's/.*\] *\(UintrIpc[^ (]*\).*\[FAIL\].*/\1/p' "$logs/$id.test.log" | head -n 1)
         if [[ $rc == 124 || $rc == 137 ]]; then result="HUNG (bound ${BOUND}s)"
         elif grep -q "No test matches the given testcase filter" "$logs/$id.test.log"; then result="NO-TESTS"
         elif [[ $rc != 0 && $expect == harmless ]]; then result="FAILED (harmless?)"

@@ -146,6 +146,8 @@ check broken_disposed_late         error 'assertion violated +!\(disposed\)' saf
 # version 1's sender, which trusted other senders to finish: a killed one stalls the vector
 check broken_s3_returns            error "$LOST" safety -DBROKEN_S3_RETURNS -DMAXCRASH=1 -DCHK_A -DDISPOSE=0
 check broken_trust_on              error "$LOST" safety -DBROKEN_TRUST_ON -DMAXCRASH=1 -DCHK_A -DDISPOSE=0
+# S7's wake with FUTEX_PRIVATE_FLAG on the shared word: it never reaches a sleeper
+check broken_private_wake          error "$LOST" safety -DBROKEN_PRIVATE_WAKE -DCHK_A -DDISPOSE=0
 
 # ---- the UintrPipe ring's data/space handshake (pipe.pml, docs/PIPE.md) ----------------
 model="$here/pipe.pml"   # each check job copies the model it was started with
@@ -159,6 +161,7 @@ check pipe_broken_plain_publish    error 'assertion violated +!\(\(\(asleep\[0\]
 check pipe_broken_no_f3            error 'invalid end state' safety -DBROKEN_NO_F3
 check pipe_broken_a_load_first     error 'invalid end state' safety -DBROKEN_A_LOAD_FIRST
 check pipe_broken_no_k2            error 'invalid end state' safety -DBROKEN_NO_K2
+check pipe_broken_no_space_post    error 'invalid end state' safety -DBROKEN_NO_SPACE_POST
 
 # ---- the futex engine's interrupt handshake (engine.pml, ABI.md section 5 "Async waiters") --
 model="$here/engine.pml"

@@ -29,6 +29,7 @@
  *   BROKEN_NO_F3          the producer sleeps without re-reading head after setting wanted
  *   BROKEN_A_LOAD_FIRST   the consumer reads wanted before it publishes head
  *   BROKEN_NO_K2          the producer completes without posting "data"
+ *   BROKEN_NO_SPACE_POST  the consumer takes "wanted" (A2) but posts no "space"
  */
 
 #ifndef RING
@@ -211,7 +212,11 @@ active proctype consumer()
 #endif
             if
             :: w -> atomic { w = wanted; wanted = false };
+#ifdef BROKEN_NO_SPACE_POST
+                skip                                /* BROKEN: wanted taken, no post */
+#else
                 if :: w -> REACHED(4, true); post(SPACE) :: else -> skip fi
+#endif
             :: else -> skip
             fi;
             w = false

@@ -34,6 +34,7 @@
  *   BROKEN_DISPOSED_LATE  Dispose sets `disposed` only after the wake-word bumps
  *   BROKEN_S3_RETURNS     version 1's S3: a send that finds the bit set returns at once
  *   BROKEN_TRUST_ON       version 1's S7: no wake when another sender set ON
+ *   BROKEN_PRIVATE_WAKE   S7's FUTEX_WAKE with FUTEX_PRIVATE_FLAG on the shared status word
  */
 
 #if !defined(CHK_A) && !defined(CHK_B) && !defined(CHK_C) && !defined(CHK_W)
@@ -210,7 +211,12 @@ S7:     if                                              /* S7 blocked: make stat
         MAYBE_CRASH;
         atomic {                                        /*    FUTEX_WAKE, INT_MAX */
             REACHED(3, asleep && (sleepset & BIT(v)));
+#ifdef BROKEN_PRIVATE_WAKE
+            skip    /* BROKEN: a private wake is keyed by (mm, address), the sleeper's shared
+                       wait by (inode, offset): it finds no sleeper, even in the same process */
+#else
             futex_wake(BIT(v))
+#endif
         };
 S8:     atomic {                                        /* S8 return ok: the send owes a */
             owed[v] = owed[v] || pend[_pid];            /*    delivery if its post is still */

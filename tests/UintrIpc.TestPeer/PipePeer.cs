@@ -4,6 +4,7 @@
 //                              until the input completes, then complete the output and exit 0
 //   pipe-stream <path> <seed>  connect a UintrPipe and write the stream PipePeer.Byte(p) in
 //                              random-size flushed writes (seeded) until killed
+//   pipe-publish-once          one pair in this process, one flushed write, read by the other end
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
@@ -41,6 +42,21 @@ internal static class PipePeer
             FlushResult result = pipe.Output.FlushAsync().AsTask().GetAwaiter().GetResult();
             if (result.IsCompleted)
                 return 0;
+        }
+    }
+
+    public static int PublishOnce()
+    {
+        var (first, second) = UintrPipe.CreatePair();
+        using (first)
+        using (second)
+        {
+            first.Output.Write("published"u8);
+            first.Output.FlushAsync().AsTask().GetAwaiter().GetResult();
+            ReadResult read = second.Input.ReadAsync().AsTask().GetAwaiter().GetResult();
+            long length = read.Buffer.Length;
+            second.Input.AdvanceTo(read.Buffer.End);
+            return length == 9 ? 0 : 3;
         }
     }
 

@@ -27,10 +27,20 @@
 //   sender <path>                         receive a uintr fd, register a sender, 'K', then obey S/B/Q
 //   pingpong <path> <rounds> [spinUs]     receive the test's fd, send our own (vector 1); then per
 //                                         round: Wait(10 s) for exactly one delivery, then Send.
+//                                         A delivery that came only with the timeout is lost.
 //                                         Exit 2 on a timeout, 3 on a wrong delivery count
 //   hold <path>                           receive a fd, register a sender, 'K', block until killed
 //   send-once                             one receiver, one vector, one Send and Poll, in this
 //                                         process (for the JIT disassembly of Send)
+//   die-closing <path> <point> <what>     register a receiver, send the fd of vector 5, 'K'; on 'C'
+//                                         dispose <what> (vector: its UintrFd; receiver: the
+//                                         receiver) and SIGKILL this process at the named point
+//                                         of the close (src/UintrIpc/Diagnostics/FaultPoints.cs).
+//                                         Exit 3 if the close never reached the point
+//   pipe-publish-once                     one UintrPipe pair in this process, one flushed write
+//                                         read by the other end (for the JIT disassembly of the
+//                                         ring's publish)
+using System.Diagnostics;
 using System.Net.Sockets;
 using UintrIpc;
 
@@ -57,6 +67,8 @@ internal static class Program
                 ["pipe-echo", var path] => PipePeer.Echo(path),
                 ["pipe-stream", var path, var seed] => PipePeer.Stream(path, int.Parse(seed)),
                 ["send-once"] => SendOnce(),
+                ["die-closing", var path, var point, var what] => DieClosing(Connect(path), point, what),
+                ["pipe-publish-once"] => PipePeer.PublishOnce(),
                 _ => Usage(),
             };
         }
@@ -69,7 +81,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: ready | receiver <path> <vector> [spinUs] | inherited-receiver <fd> <vector> | sender <path> | pingpong <path> <rounds> [spinUs] | hold <path> | send-once");
+        Console.Error.WriteLine("usage: ready | receiver <path> <vector> [spinUs] | inherited-receiver <fd> <vector> | sender <path> | pingpong <path> <rounds> [spinUs] | hold <path> | send-once | die-closing <path> <point> vector|receiver | pipe-publish-once");
         return 64;
     }
 
@@ -190,9 +202,12 @@ internal static class Program
         socket.SendUintrFd(mine);
         for (int round = 1; round <= rounds; round++)
         {
-            if (!receiver.Wait(RoundTimeout))
+            // A Wait that timed out still collects the post at W10 and returns true: only a
+            // return before the deadline proves the post woke it.
+            long start = Stopwatch.GetTimestamp();
+            if (!receiver.Wait(RoundTimeout) || Stopwatch.GetElapsedTime(start) >= RoundTimeout)
             {
-                Console.Error.WriteLine($"testpeer pingpong: lost wake-up: no delivery within {RoundTimeout} in round {round} of {rounds}");
+                Console.Error.WriteLine($"testpeer pingpong: lost wake-up: no delivery by post within {RoundTimeout} in round {round} of {rounds}");
                 return 2;
             }
             if (deliveries != round)
@@ -212,6 +227,28 @@ internal static class Program
         using var sender = UintrSender.Register(fd);
         sender.Send();
         return receiver.Poll() == 1 ? 0 : 3;
+    }
+
+    private static int DieClosing(Socket connected, string point, string what)
+    {
+        using Socket socket = connected;
+        var receiver = UintrReceiver.Register(_ => { });
+        UintrFd fd = receiver.CreateFd(5);
+        socket.SendUintrFd(fd);
+        Write(socket, (byte)'K');
+        if (ReadByte(socket) != 'C')
+            return 0;
+        UintrIpc.Diagnostics.FaultPoints.Reached = reached =>
+        {
+            if (reached == point)
+                Process.GetCurrentProcess().Kill(); // SIGKILL: no managed code runs after this
+        };
+        if (what == "receiver")
+            receiver.Dispose();
+        else
+            fd.Dispose();
+        Console.Error.WriteLine($"testpeer die-closing: closing the {what} never reached {point}");
+        return 3;
     }
 
     private static int Hold(string path)

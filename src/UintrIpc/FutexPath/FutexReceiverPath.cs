@@ -1,5 +1,6 @@
 using System.Numerics;
 using UintrIpc.Delivery;
+using UintrIpc.Diagnostics;
 using UintrIpc.FutexPath;
 using UintrIpc.Interop;
 using UintrIpc.Liveness;
@@ -65,6 +66,7 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath, IDispatchablePat
         _controls[vector] = null;
         // The slot gets a private zero page first: from here on Block cannot write the page.
         _region.RetireVector(vector);
+        FaultPoints.Reach(FaultPoints.Retired);
         ClosePage(control, vector);
     }
 
@@ -140,6 +142,7 @@ internal sealed unsafe class FutexReceiverPath : IReceiverPath, IDispatchablePat
     private static void ClosePage(OwnedPage control, int vector)
     {
         ReceiverProtocol.Close(new VectorPage(control.Address).UpidOf(vector));
+        FaultPoints.Reach(FaultPoints.Closed);
         control.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using UintrIpc.Diagnostics;
 using UintrIpc.Interop;
 
 namespace UintrIpc.Liveness;
@@ -125,6 +126,7 @@ internal sealed unsafe class RobustKeeper
             else
                 _next[prev] = next;
             _entry[slot] = 0;
+            FaultPoints.Reach(FaultPoints.Unlinked);
             Errno.Check(Shim.MapPrivateZeroFixed(Slot(slot), PageSize), "mmap (release owned page)");
             _free.Push(slot);
         }

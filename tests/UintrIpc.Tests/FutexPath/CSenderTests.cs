@@ -75,7 +75,7 @@ public sealed class CSenderTests
         using (var peer = PeerProcess.Start(csender, path => [path]))
         {
             // Asleep in the kernel before the C sender has the descriptor: its post must wake us (S7).
-            var waiter = TestThread.Start(() => receiver.Wait(Delivery), "waiter");
+            var waiter = TestThread.Start(() => ByPost.Wait(receiver, Delivery), "waiter");
             Until.Blocked(receiver);
             peer.Socket.SendUintrFd(fd);
             Assert.True(waiter.Result(), $"the C sender's post did not wake the receiver within {Delivery}; {peer.Describe()}");
@@ -118,7 +118,7 @@ public sealed class CSenderTests
             int woken = 0;
             while (Volatile.Read(ref stop) == 0)
             {
-                if (receiver.Wait(TimeSpan.FromMilliseconds(100)))
+                if (ByPost.Wait(receiver, TimeSpan.FromMilliseconds(100))) // a timed-out Wait that found a post is no wake-up
                     woken++;
             }
             return woken;
@@ -151,7 +151,7 @@ public sealed class CSenderTests
         peer.Socket.SendUintrFd(fd);
         Assert.True(peer.WaitForExit() == 0, $"csender failed: {peer.Describe()}");
         Assert.Equal(1UL << 63, receiver.PendingVectors);
-        Assert.True(receiver.Wait(Delivery));
+        Assert.True(ByPost.Wait(receiver, Delivery));
         Assert.Equal([63], recorder.Calls);
     }
 

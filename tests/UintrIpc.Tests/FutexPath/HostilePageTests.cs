@@ -61,7 +61,7 @@ public sealed unsafe class HostilePageTests
             {
                 while (Interlocked.Read(ref honest) < Rounds)
                 {
-                    if (!receiver.Wait(TimeSpan.FromSeconds(10)))
+                    if (!ByPost.Wait(receiver, TimeSpan.FromSeconds(10)))
                         return "the receiver timed out";
                 }
                 return null;
@@ -180,7 +180,7 @@ public sealed unsafe class HostilePageTests
             {
                 while (Volatile.Read(ref done) == 0)
                 {
-                    if (!receiver.Wait(TimeSpan.FromSeconds(10)) && Volatile.Read(ref done) == 0)
+                    if (!ByPost.Wait(receiver, TimeSpan.FromSeconds(10)) && Volatile.Read(ref done) == 0)
                         return "the receiver timed out: its wake-up was stolen";
                 }
                 return null;
@@ -215,7 +215,7 @@ public sealed unsafe class HostilePageTests
         nint page = Sys.MapPage(fd.FileDescriptor);
         try
         {
-            var waiter = TestThread.Start(() => receiver.Wait(TimeSpan.FromSeconds(30)), "steal-receiver");
+            var waiter = TestThread.Start(() => ByPost.Wait(receiver, TimeSpan.FromSeconds(30)), "steal-receiver");
             Until.Blocked(receiver);
             var holder = TestThread.Start(() =>
             {

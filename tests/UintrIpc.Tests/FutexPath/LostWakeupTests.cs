@@ -51,7 +51,7 @@ public sealed class LostWakeupTests(ITestOutputHelper output)
             for (int i = 0; i < rounds; i++)
             {
                 toB.Send();
-                if (!a.Wait(LostWakeup))
+                if (!ByPost.Wait(a, LostWakeup))
                     return $"pinger timed out in round {i}";
             }
             return null;
@@ -61,7 +61,7 @@ public sealed class LostWakeupTests(ITestOutputHelper output)
             start.SignalAndWait();
             for (int i = 0; i < rounds; i++)
             {
-                if (!b.Wait(LostWakeup))
+                if (!ByPost.Wait(b, LostWakeup))
                     return $"ponger timed out in round {i}";
                 toA.Send();
             }
@@ -126,7 +126,7 @@ public sealed class LostWakeupTests(ITestOutputHelper output)
             {
                 while (!stopSeen)
                 {
-                    if (!receiver.Wait(LostWakeup) && Volatile.Read(ref finished) < Senders)
+                    if (!ByPost.Wait(receiver, LostWakeup) && Volatile.Read(ref finished) < Senders)
                         return "the receiver timed out while senders were waiting for deliveries";
                 }
                 return null;

@@ -81,7 +81,7 @@ public sealed unsafe class PageLayoutTests
         try
         {
             using var sender = UintrSender.Register(fd);
-            var waiter = TestThread.Start(() => receiver.Wait(Until.Hang));
+            var waiter = TestThread.Start(() => ByPost.Wait(receiver, Until.Hang));
             Until.Blocked(receiver);
             uint asleep = Volatile.Read(ref *(uint*)upid);
             sender.Send();
@@ -135,7 +135,7 @@ public sealed unsafe class PageLayoutTests
             for (int round = 0; round < 200; round++)
             {
                 long blocks = receiver.Statistics.Blocks;
-                var waiter = TestThread.Start(() => receiver.Wait(Until.Hang));
+                var waiter = TestThread.Start(() => ByPost.Wait(receiver, Until.Hang));
                 Until.Blocked(receiver, blocks);
                 nint upid = page + (nint)(*(uint*)(page + 36));                  // upid_offset
                 ref uint status = ref *(uint*)upid;

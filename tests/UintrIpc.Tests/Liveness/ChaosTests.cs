@@ -66,7 +66,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             if (round == killAtRound && !killBeforeSend)
                 killedAt = Kill(peer);
             // Bounded: a dead peer never answers, so after the kill this only ever times out.
-            bool delivered = receiver.Wait(killedAt == 0 ? RoundTimeout : TimeSpan.FromMilliseconds(1));
+            bool delivered = killedAt == 0 ? ByPost.Wait(receiver, RoundTimeout) : receiver.Wait(TimeSpan.FromMilliseconds(1));
             Assert.True(delivered || killedAt != 0, $"lost wake-up in round {round} before the kill; {where}");
             Assert.True(Stopwatch.GetElapsedTime(killedAt == 0 ? Stopwatch.GetTimestamp() : killedAt) < TimeSpan.FromSeconds(1),
                 $"Send still succeeded a second after the kill; {where}");

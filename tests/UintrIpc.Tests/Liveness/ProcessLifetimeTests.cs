@@ -112,14 +112,14 @@ public sealed class ProcessLifetimeTests
             peer.Expect('K');
             peer.Command('S');
             peer.Expect('k');
-            Assert.True(receiver.Wait(Delivery), "the child's post was not delivered");
+            Assert.True(ByPost.Wait(receiver, Delivery), "the child's post was not delivered");
             Assert.Equal([5], recorder.Calls);
 
             // The child now posts in a tight loop; it dies in the middle of that.
             peer.Command('B');
             peer.Expect('b');
             recorder.Clear();
-            Assert.True(receiver.Wait(Delivery), "the bursting child's posts were not delivered");
+            Assert.True(ByPost.Wait(receiver, Delivery), "the bursting child's posts were not delivered");
             Assert.Contains(5, recorder.Calls);
             peer.Kill();
 
@@ -143,7 +143,7 @@ public sealed class ProcessLifetimeTests
             peer.Expect('K');
 
             // Asleep while the holder dies.
-            var waiter = TestThread.Start(() => receiver.Wait(Delivery), "waiter");
+            var waiter = TestThread.Start(() => ByPost.Wait(receiver, Delivery), "waiter");
             Until.Blocked(receiver);
             peer.Kill();
             localSender.Send();
@@ -170,7 +170,7 @@ public sealed class ProcessLifetimeTests
                 peer.Expect('K');
 
                 // Once while the receiver sleeps, once while it does not wait at all.
-                var waiter = TestThread.Start(() => receiver.Wait(Delivery), "waiter");
+                var waiter = TestThread.Start(() => ByPost.Wait(receiver, Delivery), "waiter");
                 Until.Blocked(receiver);
                 peer.Command('S');
                 peer.Expect('k');
@@ -178,7 +178,7 @@ public sealed class ProcessLifetimeTests
                 Assert.Equal([7], recorder.Calls);
                 peer.Command('S');
                 peer.Expect('k');
-                Assert.True(receiver.Wait(Delivery));
+                Assert.True(ByPost.Wait(receiver, Delivery));
                 Assert.Equal([7, 7], recorder.Calls);
 
                 peer.Command('Q');
@@ -191,7 +191,7 @@ public sealed class ProcessLifetimeTests
             using (var sender = UintrSender.Register(fd))
             {
                 long blocks = receiver.Statistics.Blocks;
-                var waiter = TestThread.Start(() => receiver.Wait(Delivery), "waiter");
+                var waiter = TestThread.Start(() => ByPost.Wait(receiver, Delivery), "waiter");
                 Until.Blocked(receiver, blocks);
                 sender.Send();
                 Assert.True(waiter.Result());
@@ -213,7 +213,7 @@ public sealed class ProcessLifetimeTests
         peer.Expect('K');
         peer.Command('S');
         peer.Expect('k');
-        Assert.True(receiver.Wait(Delivery));
+        Assert.True(ByPost.Wait(receiver, Delivery));
         Assert.Equal([11], recorder.Calls);
 
         fd.Dispose(); // closes vector 11
@@ -237,12 +237,12 @@ public sealed class ProcessLifetimeTests
         Assert.False(receiver.Wait(TimeSpan.FromMilliseconds(20)), "a delivery came from nowhere");
 
         localSender.Send();
-        Assert.True(receiver.Wait(Delivery), "the receiver stopped delivering after a sender process died");
+        Assert.True(ByPost.Wait(receiver, Delivery), "the receiver stopped delivering after a sender process died");
         Assert.Equal([localVector], recorder.Calls);
         recorder.Clear();
 
         long blocks = receiver.Statistics.Blocks;
-        var waiter = TestThread.Start(() => receiver.Wait(Delivery), "waiter");
+        var waiter = TestThread.Start(() => ByPost.Wait(receiver, Delivery), "waiter");
         Until.Blocked(receiver, blocks);
         localSender.Send();
         Assert.True(waiter.Result(), "a sleeping receiver was not woken after a sender process died");
@@ -251,7 +251,7 @@ public sealed class ProcessLifetimeTests
 
         using var replacement = UintrSender.Register(remote);
         replacement.Send();
-        Assert.True(receiver.Wait(Delivery), "the dead sender's vector no longer works");
+        Assert.True(ByPost.Wait(receiver, Delivery), "the dead sender's vector no longer works");
         Assert.Equal([remoteVector], recorder.Calls);
     }
 }

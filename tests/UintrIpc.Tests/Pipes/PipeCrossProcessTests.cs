@@ -37,10 +37,10 @@ public class PipeCrossProcessTests(ITestOutputHelper output)
             Assert.Equal(8192, accepted.OutputRing.Size);
             byte[] data = Pattern(40_000);
             Task<byte[]> read = ReadToEnd(accepted.Input);
-            await connected.Output.WriteAsync(data);
+            await Bounded(connected.Output.WriteAsync(data), "write"); // five rings' worth: waits for space
             connected.Output.Complete();
             Assert.Equal(data, await Bounded(new ValueTask<byte[]>(read), "read"));
-            await accepted.Output.WriteAsync(data.AsMemory(0, 10));
+            await Bounded(accepted.Output.WriteAsync(data.AsMemory(0, 10)), "write back");
             ReadResult back = await Bounded(connected.Input.ReadAsync(), "read back");
             Assert.Equal(data[..10], back.Buffer.ToArray());
             connected.Input.AdvanceTo(back.Buffer.End);

@@ -62,7 +62,7 @@ public sealed class CancellationTests
             waiter.Exception<OperationCanceledException>();
         }
         sender.Send();
-        Assert.True(receiver.Wait(Until.Hang));
+        Assert.True(ByPost.Wait(receiver, Until.Hang));
         Assert.Equal([8], recorder.Calls);
     }
 

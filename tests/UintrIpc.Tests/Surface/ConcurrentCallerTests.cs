@@ -10,7 +10,7 @@ public sealed class ConcurrentCallerTests
         using var receiver = UintrReceiver.Register(recorder.Handler, new UintrReceiverOptions { SpinDuration = TimeSpan.Zero });
         using UintrFd fd = receiver.CreateFd(5);
         using var sender = UintrSender.Register(fd);
-        var waiter = TestThread.Start(() => receiver.Wait(Until.Hang));
+        var waiter = TestThread.Start(() => ByPost.Wait(receiver, Until.Hang));
         Until.Blocked(receiver);
 
         Assert.Throws<InvalidOperationException>(() => receiver.Poll());
@@ -23,7 +23,7 @@ public sealed class ConcurrentCallerTests
         Assert.Equal([5], recorder.Calls);
         // And once it left, this thread may wait.
         sender.Send();
-        Assert.True(receiver.Wait(Until.Hang));
+        Assert.True(ByPost.Wait(receiver, Until.Hang));
     }
 
     [Fact]

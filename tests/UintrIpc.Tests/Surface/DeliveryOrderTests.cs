@@ -87,7 +87,7 @@ public sealed class DeliveryOrderTests
         {
             foreach (var sender in senders)
                 sender.Send();
-            Assert.True(receiver.Wait(Until.Hang));
+            Assert.True(ByPost.Wait(receiver, Until.Hang));
             Assert.Equal([40, 33, 2], recorder.Calls);
         }
         finally

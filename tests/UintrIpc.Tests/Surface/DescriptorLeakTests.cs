@@ -55,7 +55,7 @@ public sealed class DescriptorLeakTests
             sc.Send();
             Assert.Equal(2, receiver.Poll());
             sb.Send();
-            Assert.True(receiver.Wait(TimeSpan.FromSeconds(10)));
+            Assert.True(ByPost.Wait(receiver, TimeSpan.FromSeconds(10)));
             Assert.False(receiver.Wait(TimeSpan.FromMilliseconds(1)));
         });
     }

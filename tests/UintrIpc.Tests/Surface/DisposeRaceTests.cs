@@ -123,7 +123,7 @@ public sealed class DisposeRaceTests
                 start.SignalAndWait();
                 while (!stopSeen)
                 {
-                    if (!receiver.Wait(Until.Hang))
+                    if (!ByPost.Wait(receiver, Until.Hang))
                         return false;
                 }
                 return true;
@@ -152,7 +152,7 @@ public sealed class DisposeRaceTests
         {
             UintrFd closing = receiver.CreateFd(8);
             long blocks = receiver.Statistics.Blocks;
-            var waiter = TestThread.Start(() => receiver.Wait(Until.Hang), "waiter");
+            var waiter = TestThread.Start(() => ByPost.Wait(receiver, Until.Hang), "waiter");
             Until.Blocked(receiver, blocks);
             closing.Dispose();
             sender.Send();

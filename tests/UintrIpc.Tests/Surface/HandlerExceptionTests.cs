@@ -55,12 +55,12 @@ public sealed class HandlerExceptionTests
         var (receiver, recorder, fds, senders) = Setup(30, 10, 30, 20);
         try
         {
-            Assert.Throws<HandlerFailure>(() => receiver.Wait(Until.Hang));
+            Assert.Throws<HandlerFailure>(() => ByPost.Wait(receiver, Until.Hang));
             Assert.Equal([30], recorder.Calls);
             Assert.Equal(Bits.Of(10, 20), receiver.PendingVectors);
 
             recorder.Clear();
-            Assert.True(receiver.Wait(Until.Hang));
+            Assert.True(ByPost.Wait(receiver, Until.Hang));
             Assert.Equal([20, 10], recorder.Calls);
         }
         finally

@@ -16,7 +16,7 @@ public sealed class InterruptFlagTests
         sender.Send();
         Assert.Equal(1, r.Poll());
         sender.Send();
-        Assert.True(r.Wait(Until.Hang));
+        Assert.True(ByPost.Wait(r, Until.Hang));
         Assert.Equal([false, false], seen);
         Assert.True(r.InterruptsEnabled);
         Assert.True(receiver.InterruptsEnabled); // another receiver's flag is its own
@@ -60,7 +60,7 @@ public sealed class InterruptFlagTests
         Assert.IsType<InvalidOperationException>(inner);
         // The failed nested Wait left the receiver usable.
         sender.Send();
-        Assert.True(receiver.Wait(Until.Hang));
+        Assert.True(ByPost.Wait(receiver, Until.Hang));
         Assert.Equal(2, recorder.Calls.Length);
     }
 
@@ -144,7 +144,7 @@ public sealed class InterruptFlagTests
             toLow.Send();
             Assert.Equal(1, r.Poll());
             Assert.Equal(1UL << 40, r.PendingVectors);
-            Assert.True(r.Wait(Until.Hang));
+            Assert.True(ByPost.Wait(r, Until.Hang));
         }
         Assert.Equal(["enter 5", $"pending {1UL << 40:x}", "leave 5", "enter 40", "leave 40"], order);
         Assert.Equal(1, deepest);

@@ -37,7 +37,7 @@ public sealed class PingPongTests(ITestOutputHelper output)
         for (int round = 1; round <= Rounds; round++)
         {
             sender.Send();
-            if (!receiver.Wait(RoundTimeout))
+            if (!ByPost.Wait(receiver, RoundTimeout))
                 Assert.Fail($"lost wake-up: no delivery within {RoundTimeout} in round {round} of {Rounds}; {peer.Describe()}");
             Assert.True(deliveries == round, $"{deliveries} deliveries after round {round}");
             Assert.Equal(3, lastVector);

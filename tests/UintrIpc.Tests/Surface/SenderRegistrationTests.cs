@@ -116,7 +116,7 @@ public sealed class SenderRegistrationTests
         Assert.Equal(1, receiver.Poll());
         Assert.Equal([10], recorder.Calls);
         UintrSender.SendUipi(sb.Index);
-        Assert.True(receiver.Wait(Until.Hang));
+        Assert.True(ByPost.Wait(receiver, Until.Hang));
         Assert.Equal([10, 20], recorder.Calls);
     }
 

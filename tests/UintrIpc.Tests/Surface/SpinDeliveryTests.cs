@@ -56,7 +56,7 @@ public sealed class SpinDeliveryTests
             int[] calls = recorder.Calls;
             Assert.True(calls.SequenceEqual([9]) || calls.SequenceEqual([7]) || calls.SequenceEqual([9, 7]), $"round {round}: {string.Join(",", calls)}");
             if (calls[^1] != 7)
-                Assert.True(receiver.Wait(Until.Hang)); // vector 7 is still pending
+                Assert.True(ByPost.Wait(receiver, Until.Hang)); // vector 7 is still pending
             Assert.Equal(1, recorder.Count(7));
         }
     }
@@ -72,7 +72,7 @@ public sealed class SpinDeliveryTests
         Task<bool> waiter = Task.Factory.StartNew(() =>
         {
             Volatile.Write(ref entering, 1);
-            return receiver.Wait(Until.Hang);
+            return ByPost.Wait(receiver, Until.Hang);
         }, TaskCreationOptions.LongRunning);
         while (Volatile.Read(ref entering) == 0)
             Thread.SpinWait(1);

@@ -22,7 +22,7 @@ public sealed class StatisticsTests
         sb.Send();
         Assert.Equal(2, receiver.Poll());
         sa.Send();
-        Assert.True(receiver.Wait(Until.Hang));
+        Assert.True(ByPost.Wait(receiver, Until.Hang));
         var stats = receiver.Statistics;
         Assert.Equal(3, stats.Posts);
         Assert.Equal(3, stats.Deliveries);
@@ -50,7 +50,7 @@ public sealed class StatisticsTests
         using var receiver = UintrReceiver.Register(_ => { }, new UintrReceiverOptions { SpinDuration = TimeSpan.Zero });
         using UintrFd fd = receiver.CreateFd(1);
         using var sender = UintrSender.Register(fd);
-        var waiter = TestThread.Start(() => receiver.Wait(Until.Hang));
+        var waiter = TestThread.Start(() => ByPost.Wait(receiver, Until.Hang));
         Until.Blocked(receiver);
         sender.Send();
         Assert.True(waiter.Result());
@@ -83,7 +83,7 @@ public sealed class StatisticsTests
         for (int i = 0; i < 100; i++)
         {
             sender.Send();
-            Assert.True(receiver.Wait(Until.Hang));
+            Assert.True(ByPost.Wait(receiver, Until.Hang));
         }
         Assert.Equal(new UintrReceiverStatistics(100, 100, 0, 0, 0), receiver.Statistics);
     }
@@ -120,7 +120,7 @@ public sealed class StatisticsTests
         nint page = Sys.MapPage(fd.FileDescriptor);
         try
         {
-            var waiter = TestThread.Start(() => receiver.Wait(Until.Hang));
+            var waiter = TestThread.Start(() => ByPost.Wait(receiver, Until.Hang));
             Until.Blocked(receiver);
             // Another holder sets ON and wakes the word without posting anything.
             nint upid = page + 64; // vector 1's UPID is in cache line 1 (ABI section 2)

@@ -126,7 +126,7 @@ public sealed class HardwareAdoptionTests
         Assert.Equal(6, adopted.Vector);
         using var sender = UintrSender.Register(adopted);
         sender.Send();
-        Assert.True(receiver.Wait(Until.Hang));
+        Assert.True(ByPost.Wait(receiver, Until.Hang));
         Assert.Equal(1, calls);
     }, "native adoption").Result();
 }

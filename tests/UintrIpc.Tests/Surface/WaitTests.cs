@@ -13,7 +13,7 @@ public sealed class WaitTests
         using UintrFd fd = receiver.CreateFd(2);
         using var sender = UintrSender.Register(fd);
         sender.Send();
-        Assert.True(receiver.Wait(Until.Hang));
+        Assert.True(ByPost.Wait(receiver, Until.Hang));
         Assert.Equal([2], recorder.Calls);
     }
 
@@ -88,7 +88,7 @@ public sealed class WaitTests
         var recorder = new Recorder();
         using var receiver = UintrReceiver.Register(recorder.Handler, NoSpin);
         using UintrFd first = receiver.CreateFd(1);
-        var waiter = TestThread.Start(() => receiver.Wait(Until.Hang));
+        var waiter = TestThread.Start(() => ByPost.Wait(receiver, Until.Hang));
         Until.Blocked(receiver);
         using UintrFd added = receiver.CreateFd(2);
         Until.Blocked(receiver, 1); // asleep again, now on both pages

@@ -81,6 +81,48 @@ public sealed class StreamFramingTests
             Sys.SendRaw(s, header.AsSpan(firstPiece), payload.FileDescriptor);
         }, async);
 
+    /// <summary>
+    /// The one descriptor of a message rides on a later piece of its header, and the receiver
+    /// reads the pieces separately: EBADMSG, the descriptor closed. The first piece is sent
+    /// without a descriptor and consumed (the socket's queue is empty again) before the second
+    /// is sent, so the two cannot merge into one <c>recvmsg</c>, which would hide the case.
+    /// </summary>
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 8)]
+    [InlineData(false, 15)]
+    [InlineData(true, 1)]
+    [InlineData(true, 8)]
+    [InlineData(true, 15)]
+    public void A_lone_descriptor_on_a_later_piece_read_separately_is_EBADMSG_and_closed(bool async, int firstPiece)
+    {
+        var descriptors = Descriptors.Snapshot();
+        using (var receiver = UintrReceiver.Register(_ => { }))
+        using (UintrFd payload = receiver.CreateFd(30))
+        {
+            var (hostile, victim) = UintrFdPassing.CreateSocketPair();
+            using (hostile)
+            using (victim)
+            {
+                var open = Descriptors.Snapshot();
+                byte[] header = Sys.Header(KindFutex, 30);
+                var reader = TestThread.Start(() => Receive(victim, async), "piece reader");
+                Sys.SendRaw(hostile, header.AsSpan(0, firstPiece));
+                Assert.True(Until.True(() => victim.Available == 0 || reader.IsFinished), "the receiver never read the first piece");
+                Assert.False(reader.IsFinished, "the receive ended after the first piece of a header");
+                Sys.SendRaw(hostile, header.AsSpan(firstPiece), payload.FileDescriptor);
+                var e = reader.Exception<UintrException>();
+                Assert.True(e.Errno == EBADMSG, $"errno {e.Errno} ({e.Message}), expected EBADMSG");
+                open.AssertNoneAdded("after the refused message");
+                hostile.SendUintrFd(payload); // still in step
+                using (UintrFd next = Receive(victim, async))
+                    Assert.Equal(30, next.Vector);
+                open.AssertNoneAdded("after the refused and the accepted message");
+            }
+        }
+        descriptors.AssertNoneAdded();
+    }
+
     [Theory]
     [InlineData(false, 1)]
     [InlineData(false, 5)]

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using UintrIpc.Tests.Hardware;
 using UintrIpc.Tests.Pipes;
 
-namespace UintrIpc.Tests;
+namespace UintrIpc.Tests.Surface;
 
 /// <summary>
 /// A sender is usable from any thread, on both paths: the cases ordinary code meets (register,

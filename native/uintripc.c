@@ -63,6 +63,14 @@ int uipc_fstat(int fd, struct uipc_stat *out)
 
 int uipc_close(int fd) { return checked(close(fd)); }
 
+/* 1 when a and b are the same open file description (kcmp KCMP_FILE), 0 when not, or -errno. */
+int uipc_same_file(int a, int b)
+{
+    long pid = (long)getpid();
+    int result = checked(syscall(SYS_kcmp, pid, pid, 0 /* KCMP_FILE */, (long)a, (long)b));
+    return result < 0 ? result : result == 0;
+}
+
 static int map(void *address, uint64_t length, int prot, int flags, int fd, void **out)
 {
     void *p = mmap(address, (size_t)length, prot, flags, fd, 0);

@@ -38,6 +38,7 @@ int uipc_get_fd_flags(int fd);
 int uipc_get_status_flags(int fd);
 int uipc_fstat(int fd, struct uipc_stat *out);
 int uipc_close(int fd);
+int uipc_same_file(int a, int b);
 
 /* Mappings. `out` receives the address. */
 int uipc_map_shared(int fd, uint64_t length, void **out);

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
+using UintrIpc.TestInterop;
 
 namespace UintrIpc.Latency;
 
@@ -20,7 +21,7 @@ internal sealed class AsyncMechanism<TSide>(TSide side) : Mechanism where TSide 
 
     public override bool RunsSlices => true;
 
-    public override long CpuNowNs() => (long)LibC.CpuTime(LibC.CLOCK_PROCESS_CPUTIME_ID).TotalNanoseconds;
+    public override long CpuNowNs() => (long)CpuClock.Now(LibC.CLOCK_PROCESS_CPUTIME_ID).TotalNanoseconds;
 
     public override void Ping() => Task.Run(() => PingAsync(null, 1)).GetAwaiter().GetResult();
 

@@ -1,5 +1,5 @@
 using System.Runtime.Intrinsics.X86;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
 
 namespace UintrIpc.Latency;
 

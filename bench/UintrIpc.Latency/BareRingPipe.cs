@@ -14,7 +14,7 @@ namespace UintrIpc.Latency;
 /// </summary>
 internal readonly struct BareRingPipe : IPipeEnds
 {
-    private readonly Native.SharedPage _page;
+    private readonly Primitives.SharedPage _page;
 
     public BareRingPipe(System.Net.Sockets.Socket control, bool parent)
     {
@@ -40,7 +40,7 @@ internal readonly struct BareRingPipe : IPipeEnds
         public unsafe Reader(BareRing ring)
         {
             _ring = ring;
-            ReadOnlyMemory<byte> data = new NativeMemory(ring.Data, BareRing.DataSize).Memory;
+            ReadOnlyMemory<byte> data = new PointerMemory(ring.Data, BareRing.DataSize).Memory;
             _second = new Segment(data, next: null);
             _first = new Segment(data, _second);
         }
@@ -125,7 +125,7 @@ internal readonly struct BareRingPipe : IPipeEnds
         public void MoveTo(long runningIndex) => RunningIndex = runningIndex;
     }
 
-    private sealed unsafe class NativeMemory(byte* data, int length) : MemoryManager<byte>
+    private sealed unsafe class PointerMemory(byte* data, int length) : MemoryManager<byte>
     {
         public override Span<byte> GetSpan() => new(data, length);
 

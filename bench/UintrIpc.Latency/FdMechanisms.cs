@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
 
 namespace UintrIpc.Latency;
 

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
+using UintrIpc.TestInterop;
 
 namespace UintrIpc.Latency;
 
@@ -44,9 +45,9 @@ internal static class LatencyChild
 
     private static bool DieWithParent()
     {
-        int parentPid = LibC.GetPPid();
-        _ = LibC.Prctl(LibC.PR_SET_PDEATHSIG, LibC.SIGKILL, 0, 0, 0);
-        return LibC.GetPPid() == parentPid; // else the parent died before the prctl
+        int parentPid = LibC.getppid();
+        _ = LibC.prctl(LibC.PR_SET_PDEATHSIG, LibC.SIGKILL, 0, 0, 0);
+        return LibC.getppid() == parentPid; // else the parent died before the prctl
     }
 
     /// <summary>

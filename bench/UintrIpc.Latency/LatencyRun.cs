@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
 
 namespace UintrIpc.Latency;
 

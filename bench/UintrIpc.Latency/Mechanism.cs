@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
 
 namespace UintrIpc.Latency;
 
@@ -20,7 +20,7 @@ internal abstract class Mechanism : IDisposable
     public virtual long Sleeps => 0;
 
     /// <summary>The CPU clock a slice is charged with: the ping-pong thread's own, unless the mechanism works on other threads.</summary>
-    public virtual long CpuNowNs() => ThreadCpu.NowNs();
+    public virtual long CpuNowNs() => CpuClock.ThreadNowNs();
 
     /// <summary>Whether the mechanism runs a slice's round trips itself (<see cref="Time"/>, <see cref="Answer"/>) instead of one <see cref="Ping"/> or <see cref="Pong"/> call each.</summary>
     public virtual bool RunsSlices => false;

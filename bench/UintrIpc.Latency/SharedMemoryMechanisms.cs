@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.Intrinsics.X86;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
 
 namespace UintrIpc.Latency;
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# check.sh -- model-check docs/model/uintr.pml (the delivery protocol of docs/ABI.md) and
-# docs/model/pipe.pml (the UintrPipe ring handshake of docs/PIPE.md)
+# check.sh -- model-check docs/model/uintr.pml (the delivery protocol of docs/ABI.md),
+# docs/model/pipe.pml (the UintrPipe ring handshake of docs/PIPE.md) and
+# docs/model/engine.pml (the futex engine's interrupt handshake, ABI.md section 5)
 # with spin. Runs from any directory, works in a temporary directory, needs spin and gcc.
 # Prints `PASS <name>` or `FAIL <name>` per check, then `model: N passed, M failed`;
 # exits non-zero if any check failed. KEEP=1 keeps the work directory (pan output,
@@ -158,6 +159,19 @@ check pipe_broken_plain_publish    error 'assertion violated +!\(\(\(asleep\[0\]
 check pipe_broken_no_f3            error 'invalid end state' safety -DBROKEN_NO_F3
 check pipe_broken_a_load_first     error 'invalid end state' safety -DBROKEN_A_LOAD_FIRST
 check pipe_broken_no_k2            error 'invalid end state' safety -DBROKEN_NO_K2
+
+# ---- the futex engine's interrupt handshake (engine.pml, ABI.md section 5 "Async waiters") --
+model="$here/engine.pml"
+ENGINE_LOST='assertion violated +!\(lost\)'
+engine_reach() { echo "assertion violated +!\(\(\(\($1==$1\)"; }   # its assertions nest one level deeper
+check engine_safety                     pass '' safety
+check engine_safety_post                pass '' safety -DPOST
+check engine_reach_poke_ends_by_flag    error "$(engine_reach 1)" safety -DREACH=1
+check engine_reach_post_ends_by_word    error "$(engine_reach 2)" safety -DPOST -DREACH=2
+check engine_broken_poke_before_flag    error "$ENGINE_LOST" safety -DBROKEN_POKE_BEFORE_FLAG
+check engine_broken_ctl_read_late       error "$ENGINE_LOST" safety -DBROKEN_CTL_READ_LATE
+check engine_broken_no_recheck          error "$ENGINE_LOST" safety -DBROKEN_NO_RECHECK
+check engine_broken_sleeping_late       error "$ENGINE_LOST" safety -DBROKEN_SLEEPING_LATE
 
 report
 echo "time: $((SECONDS - start))s"

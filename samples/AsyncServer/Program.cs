@@ -12,7 +12,10 @@ using UintrIpc;
 var options = Options.Parse(args);
 Console.WriteLine($"{options.Receivers} receivers awaited with WaitAsync, {options.Clients} client threads posting at random " +
     $"({(options.Rate > 0 ? $"{options.Rate:N0} posts/s each" : "as fast as they can")}), SpinDuration {options.SpinMicroseconds} µs, {options.Seconds} s");
-var receiverOptions = new UintrReceiverOptions { SpinDuration = TimeSpan.FromMicroseconds(options.SpinMicroseconds) };
+// WaitAsync runs on the futex path: a native receiver belongs to its registering thread, one per
+// thread, which 1 000 receivers awaited on the thread pool cannot be (docs/NATIVE.md). The client
+// threads' senders post wherever the path is.
+var receiverOptions = new UintrReceiverOptions { SpinDuration = TimeSpan.FromMicroseconds(options.SpinMicroseconds), Mode = UintrMode.Futex };
 
 var latency = new WakeLatency();
 var receivers = new UintrReceiver[options.Receivers];
@@ -34,7 +37,8 @@ for (int i = 0; i < options.Receivers; i++)
 }
 
 using var stop = new CancellationTokenSource();
-// One async loop per receiver: no thread waits; the dispatcher sleeps for all of them.
+// One async loop per receiver: no thread waits; the library's futex engine sleeps for all of
+// them, and each loop resumes on the engine thread the kernel woke for its post.
 Task[] servers = [.. receivers.Select(receiver => Task.Run(async () =>
 {
     try
@@ -55,13 +59,13 @@ long dispatcherThreads = 0;
 using var meters = new MeterListener();
 meters.InstrumentPublished = (instrument, listener) =>
 {
-    if (instrument.Meter.Name == "UintrIpc" && instrument.Name == "uintr.dispatcher.threads")
+    if (instrument.Meter.Name == UintrMetrics.MeterName && instrument.Name == "uintr.dispatcher.threads")
         listener.EnableMeasurementEvents(instrument);
 };
 meters.SetMeasurementEventCallback<long>((_, value, _, _) => dispatcherThreads = value);
 meters.Start();
 
-Console.WriteLine($"{"second",6} {"posts/s",12} {"wake p50",10} {"wake p99",10} {"threads",8} {"dispatcher",10}");
+Console.WriteLine($"{"second",6} {"posts/s",12} {"wake p50",10} {"wake p99",10} {"threads",8} {"engine",10}");
 long last = 0;
 int maxThreads = 0;
 for (int second = 1; second <= options.Seconds; second++)
@@ -87,6 +91,16 @@ for (int i = 0; i < options.Receivers; i++)
     receivers[i].Dispose();
 }
 Console.WriteLine($"total: {Interlocked.Read(ref delivered):N0} posts delivered to {options.Receivers} receivers, at most {maxThreads} threads in the process");
+
+// The same server on .NET's async sockets, same receivers, clients, rate and duration, so the
+// wake latency above has something beside it.
+Console.WriteLine($"the same with {options.Receivers} .NET async Unix socket pairs (ReceiveAsync loops), {options.Seconds} s ...");
+WakeLatency sockets = await SocketPairs.RunAsync(options.Receivers, options.Clients, TimeSpan.FromSeconds(options.Seconds), options.Rate);
+(long uintrCount, double uintrP50, double uintrP99) = latency.Total();
+(long socketCount, double socketP50, double socketP99) = sockets.Total();
+Console.WriteLine($"{"wake latency (post to the code after the await)",-48} {"p50",10} {"p99",10} {"wakes",12}");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"UintrIpc WaitAsync",-48} {Micro(uintrP50),10} {Micro(uintrP99),10} {uintrCount,12:N0}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{".NET async socket pair",-48} {Micro(socketP50),10} {Micro(socketP99),10} {socketCount,12:N0}"));
 return Interlocked.Read(ref delivered) > 0 ? 0 : 1;
 
 // A client thread: picks a receiver at random and posts to it if its last post was delivered

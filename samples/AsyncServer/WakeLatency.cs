@@ -7,11 +7,22 @@ internal sealed class WakeLatency
 {
     private const double BucketNs = 100;
     private readonly long[] _buckets = new long[1_000_000];
+    private readonly long[] _total = new long[1_000_000];
 
     public void Record(long postedAt)
     {
         double ns = (Stopwatch.GetTimestamp() - postedAt) * (1e9 / Stopwatch.Frequency);
-        Interlocked.Increment(ref _buckets[(int)Math.Clamp(ns / BucketNs, 0, _buckets.Length - 1)]);
+        int bucket = (int)Math.Clamp(ns / BucketNs, 0, _buckets.Length - 1);
+        Interlocked.Increment(ref _buckets[bucket]);
+        Interlocked.Increment(ref _total[bucket]);
+    }
+
+    /// <summary>The percentiles of everything recorded since the start.</summary>
+    public (long Count, double P50Ns, double P99Ns) Total()
+    {
+        long[] counts = [.. _total.Select(c => Interlocked.Read(ref c))];
+        long total = counts.Sum();
+        return (total, Percentile(counts, total, 0.50), Percentile(counts, total, 0.99));
     }
 
     /// <summary>The percentiles of everything recorded since the last call, then starts afresh.</summary>

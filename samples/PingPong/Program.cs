@@ -51,11 +51,13 @@ Console.WriteLine(Summary.PathLine(run.DeliveryPath, UintrCapabilities.Current))
 if (options.Verbose)
     Console.WriteLine($"  detection: {UintrCapabilities.Current.Reason}");
 Console.WriteLine();
-Console.WriteLine($"{"mechanism",-36} {"p50 one-way",12} {"p99 one-way",12}");
+// CPU: both ping-pong threads' CPU time (CLOCK_THREAD_CPUTIME_ID) per round trip: what the
+// latency costs, spinning included.
+Console.WriteLine($"{"mechanism",-36} {"p50 one-way",12} {"p99 one-way",12} {"CPU / round trip",17}");
 foreach (LatencyResult r in results)
 {
     string label = mechanisms.First(m => m.Name == r.Name).Label;
-    Console.WriteLine($"{label,-36} {Format(r.P50Ns),12} {Format(r.P99Ns),12}");
+    Console.WriteLine($"{label,-36} {Format(r.P50Ns),12} {Format(r.P99Ns),12} {Format(r.CpuNsPerRoundTrip),17}");
 }
 if (Summary.Conclusion(results) is { } conclusion)
 {

@@ -19,32 +19,34 @@ namespace UintrIpc;
 public sealed class UintrCapabilities
 {
     /// <summary>The environment variable that overrides the mode: <c>UINTR_IPC_MODE</c>.</summary>
-    public const string ModeVariable = "UINTR_IPC_MODE";
+    public const string ModeVariable = PlatformFacts.ModeVariableName;
 
     private static readonly Lazy<UintrCapabilities> s_current =
-        new(() => UintrDetection.Detect(PlatformFacts.Read()), LazyThreadSafetyMode.ExecutionAndPublication);
+        new(() => Detect(PlatformFacts.Read()), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly PlatformFacts _facts;
     private readonly string? _tableSource;
     private readonly string? _tableProblem;
 
-    internal UintrCapabilities(PlatformFacts facts, bool cpu, bool kernel, UintrSyscallTable? table, string? tableSource,
-        string? tableProblem, bool tableMalformed, UintrMode? modeOverride, string? modeError, bool simulated = false)
+    private UintrCapabilities(DetectionResult detected)
     {
-        _facts = facts;
-        _tableSource = tableSource;
-        _tableProblem = tableProblem;
-        CpuSupportsUintr = cpu;
-        KernelSupportsUintr = kernel;
-        SyscallTable = table;
-        SyscallTableMalformed = tableMalformed;
-        ModeOverride = modeOverride;
-        ModeError = modeError;
-        Simulated = simulated;
-        NativeAvailable = facts.IsX64 && (simulated || (cpu && kernel)) && table is not null;
+        _facts = detected.Facts;
+        _tableSource = detected.TableSource;
+        _tableProblem = detected.TableProblem;
+        CpuSupportsUintr = detected.Cpu;
+        KernelSupportsUintr = detected.Kernel;
+        SyscallTable = detected.Table;
+        SyscallTableMalformed = detected.TableMalformed;
+        ModeOverride = detected.ModeOverride;
+        ModeError = detected.ModeError;
+        Simulated = detected.Simulated;
+        NativeAvailable = _facts.IsX64 && (Simulated || (CpuSupportsUintr && KernelSupportsUintr)) && SyscallTable is not null;
         AutomaticMode = ModeOverride == UintrMode.Futex || !NativeAvailable ? UintrMode.Futex : UintrMode.Native;
         Reason = DescribeReason();
     }
+
+    /// <summary>The capabilities <paramref name="facts"/> give (a pure function: tests pass made-up facts).</summary>
+    internal static UintrCapabilities Detect(PlatformFacts facts) => new(UintrDetection.Detect(facts));
 
     /// <summary>The capabilities of the running machine and process, detected once, on first use.</summary>
     public static UintrCapabilities Current => s_current.Value;

@@ -16,7 +16,7 @@ namespace UintrIpc;
 /// it on <see cref="Dispose"/>. Disposing the instance <see cref="UintrReceiver.CreateFd"/>
 /// returned also closes the vector: later sends to it fail with ECONNRESET.
 /// </remarks>
-public sealed class UintrFd : IDisposable
+public sealed class UintrFd : IDisposable, IAsyncDisposable
 {
     private readonly SafeFileDescriptorHandle _handle;
     private readonly int _vector;
@@ -161,6 +161,13 @@ public sealed class UintrFd : IDisposable
         Interlocked.Exchange(ref _receiver, null)?.CloseVector(_vector, this);
         _handle.Dispose();
         ReceiverPidfd?.Dispose();
+    }
+
+    /// <summary>As <see cref="Dispose"/>, which never waits: completes at once.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>A line like the RFC's fdinfo: <c>user_vector:3 receiver_pid:1234 fd:17</c>.</summary>

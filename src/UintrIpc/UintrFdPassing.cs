@@ -105,16 +105,26 @@ public static class UintrFdPassing
         AcceptUintrFd(socket, await DescriptorMessage.ReceiveAsync(socket, s_uintrKinds, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
-    /// Sends any descriptor (an eventfd, a pipe end, a memfd), e.g. to compare UintrIpc with
-    /// other mechanisms between the same two processes.
+    /// Sends any descriptor (an eventfd, a pipe end, a memfd, a socket) in the same framed message
+    /// as a uintr fd (docs/ABI.md section 10, kind "plain"), so that one socket can carry both:
+    /// the peer receives it with <see cref="ReceiveFileDescriptor"/> and owns the copy. The
+    /// descriptor passed stays open and owned by the caller.
     /// </summary>
+    /// <param name="socket">A connected Unix socket.</param>
+    /// <param name="descriptor">The descriptor to send a copy of.</param>
     public static void SendFileDescriptor(this Socket socket, SafeHandle descriptor)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
         DescriptorMessage.Send(socket, descriptor, KindPlain, 0);
     }
 
-    /// <summary>Receives a descriptor sent with <see cref="SendFileDescriptor"/>; the caller owns it.</summary>
+    /// <summary>
+    /// Receives a descriptor sent with <see cref="SendFileDescriptor"/>; the caller owns it. A
+    /// message that carries a uintr fd instead, or a broken one, is consumed whole and refused with
+    /// a <see cref="UintrException"/>, as <see cref="ReceiveUintrFd"/> refuses a plain descriptor.
+    /// </summary>
+    /// <param name="socket">A connected Unix socket.</param>
+    /// <returns>The received descriptor.</returns>
     public static SafeFileHandle ReceiveFileDescriptor(this Socket socket)
     {
         SafeFileDescriptorHandle handle = DescriptorMessage.Receive(socket, s_plainKinds).Handle;

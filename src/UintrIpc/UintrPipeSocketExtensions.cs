@@ -23,6 +23,7 @@ public static class UintrPipeSocketExtensions
         ArgumentNullException.ThrowIfNull(socket);
         int size = options?.RingSize ?? DefaultRingSize;
         TimeSpan spin = options?.SpinDuration ?? UintrReceiverOptions.DefaultSpinDuration;
+        await PipeHandshake.ExchangeRolesAsync(socket, connecting: true, cancellationToken).ConfigureAwait(false);
         using var cleanup = new UintrPipe.Cleanup();
         SafeFileDescriptorHandle output = cleanup.Add(RingFile.Create(size));
         SafeFileDescriptorHandle input = cleanup.Add(RingFile.Create(size));
@@ -42,6 +43,7 @@ public static class UintrPipeSocketExtensions
     {
         ArgumentNullException.ThrowIfNull(socket);
         TimeSpan spin = options?.SpinDuration ?? UintrReceiverOptions.DefaultSpinDuration;
+        await PipeHandshake.ExchangeRolesAsync(socket, connecting: false, cancellationToken).ConfigureAwait(false);
         using var cleanup = new UintrPipe.Cleanup();
         SafeFileDescriptorHandle input = await ReceiveRingAsync(socket, cleanup, ConnectorOutputRing, cancellationToken).ConfigureAwait(false);
         SafeFileDescriptorHandle output = await ReceiveRingAsync(socket, cleanup, ConnectorInputRing, cancellationToken).ConfigureAwait(false);

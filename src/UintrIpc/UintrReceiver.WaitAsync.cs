@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Threading.Tasks.Sources;
 using UintrIpc.Delivery;
-using UintrIpc.Dispatch;
+using UintrIpc.Engine;
+using UintrIpc.Idle;
 using UintrIpc.Interop;
 
 namespace UintrIpc;
@@ -12,18 +13,22 @@ public sealed partial class UintrReceiver
     /// Waits for interrupts without blocking a thread: <see cref="Wait(TimeSpan, CancellationToken)"/>'s
     /// contract, asynchronously. Interrupts pending on entry are delivered at once (the result is
     /// already complete); otherwise it spins inline for <see cref="UintrReceiverOptions.SpinDuration"/>,
-    /// then hands the receiver to a dispatcher thread that sleeps for many receivers at once.
+    /// then hands the receiver to the library's futex engine, whose threads sleep for many receivers at once.
     /// Returns <see langword="true"/> once at least one handler ran, <see langword="false"/> on timeout.
     /// </summary>
     /// <remarks>
-    /// <para>Handlers run on the thread that resumes the await: in the
-    /// <see cref="SynchronizationContext"/> that was current when <see cref="WaitAsync"/> was called,
-    /// if there is one, else on a thread-pool thread that then runs the awaiting code; never on
-    /// a dispatcher thread. The vector pages go to BLOCKED and back exactly as for
+    /// <para>Handlers run on the thread that resumes the await. In the
+    /// <see cref="SynchronizationContext"/> that was current when <see cref="WaitAsync(TimeSpan, CancellationToken)"/>
+    /// was called, if there is one. Otherwise on the engine thread the kernel woke: before it runs
+    /// any handler it stops being an engine thread (another takes over the sleeping, see
+    /// docs/API.md, "Where the code after an await runs"), so the thread is the application's
+    /// until the awaiting code returns or awaits again, and a handler or continuation that blocks
+    /// delays no other receiver. When one wake completes several waits, the others resume on
+    /// thread-pool threads. The vector pages go to BLOCKED and back exactly as for
     /// <see cref="Wait(TimeSpan)"/> (docs/ABI.md section 5), so senders cannot tell the two apart.</para>
     /// <para>A steady-state call allocates nothing: the receiver reuses one operation object for
     /// every wait. As with any <see cref="ValueTask{TResult}"/>, await the result once.
-    /// <see cref="Wait(TimeSpan)"/>, <see cref="WaitAsync"/> and <see cref="Poll"/> exclude each other
+    /// <see cref="Wait(TimeSpan)"/>, WaitAsync and <see cref="Poll"/> exclude each other
     /// while it is pending.</para>
     /// </remarks>
     /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.</param>
@@ -48,7 +53,7 @@ public sealed partial class UintrReceiver
                 "WaitAsync is not available on the native path: user interrupts are delivered to the thread that registered the receiver, " +
                 "and only a blocking Wait on that thread can receive them. Use Wait there, or a futex-mode receiver (UintrReceiverOptions.Mode = UintrMode.Futex).");
         }
-        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : ToStopwatchTicks(timeout);
+        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : StopwatchTime.ToTicks(timeout);
         bool nested = Enter();
         bool handedOver = false;
         try
@@ -74,6 +79,15 @@ public sealed partial class UintrReceiver
         }
     }
 
+    /// <summary>
+    /// Waits for interrupts with no timeout: <see cref="WaitAsync(TimeSpan, CancellationToken)"/>
+    /// with <see cref="Timeout.InfiniteTimeSpan"/>. The result is always <see langword="true"/>
+    /// (a handler ran); it ends otherwise only by cancellation or disposal.
+    /// </summary>
+    /// <inheritdoc cref="WaitAsync(TimeSpan, CancellationToken)" path="/exception"/>
+    /// <param name="cancellationToken">Cancels the wait with <see cref="OperationCanceledException"/>; a post already collected is delivered instead.</param>
+    public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => WaitAsync(Timeout.InfiniteTimeSpan, cancellationToken);
+
     private AsyncWait CreateAsyncWait()
     {
         var wait = new AsyncWait(this, _futex!);
@@ -82,13 +96,14 @@ public sealed partial class UintrReceiver
     }
 
     /// <summary>
-    /// W3–W11 of one <see cref="WaitAsync"/>, written out as a state machine so that the receiver
-    /// can reuse it: the caller arms the pages (W3–W6), a dispatcher thread sleeps (W7) and hands
-    /// the operation to the thread pool or the caller's context, where it disarms, collects and
-    /// delivers (W9–W11), then completes the awaited source inline so that the awaiting code runs
-    /// on that same thread. Owns the receiver from the caller's Enter to its own Exit.
+    /// W3–W11 of one WaitAsync, written out as a state machine so that the receiver can reuse it:
+    /// the caller arms the pages (W3–W6), the futex engine sleeps (W7) and completes the
+    /// operation on the engine thread it gives away (or posts it to the caller's context, or the
+    /// thread pool), where it disarms, collects and delivers (W9–W11), then completes the awaited
+    /// source inline so that the awaiting code runs on that same thread. Owns the receiver from
+    /// the caller's Enter to its own Exit.
     /// </summary>
-    private sealed class AsyncWait : DispatchWaiter, IValueTaskSource<bool>, IThreadPoolWorkItem
+    private sealed unsafe class AsyncWait : FutexRegistration, IValueTaskSource<bool>, IThreadPoolWorkItem
     {
         private static readonly SendOrPostCallback s_resumeInContext = static state => ((AsyncWait)state!).Resume();
 
@@ -100,10 +115,11 @@ public sealed partial class UintrReceiver
         private SynchronizationContext? _context;
         private long _deadline;
         private ulong _live;
-        private DispatchOutcome _outcome;
+        private EngineOutcome _outcome;
         private volatile bool _resultTaken = true;
 
         public AsyncWait(UintrReceiver receiver, IDispatchablePath path)
+            : base(FutexPath.VectorPageLayout.VectorCount)
         {
             _receiver = receiver;
             _path = path;
@@ -147,8 +163,8 @@ public sealed partial class UintrReceiver
             UintrReceiver receiver = _receiver;
             if (slept)
             {
-                var block = new BlockResult(posted, Slept: true, WokenByPost: _outcome == DispatchOutcome.Woken,
-                    TimedOut: _outcome == DispatchOutcome.TimedOut);
+                var block = new BlockResult(posted, Slept: true, WokenByPost: _outcome == EngineOutcome.Woken,
+                    TimedOut: _outcome == EngineOutcome.TimedOut);
                 if (receiver.AfterBlock(block, _deadline, _token) is { } done)     // W10, W11
                     return done;
             }
@@ -163,7 +179,9 @@ public sealed partial class UintrReceiver
                     Volatile.Write(ref receiver._owner, AsyncOwner);
                     try
                     {
-                        Sleep(_path, live, generation, _deadline);                  // W7, on a dispatcher thread
+                        int words = _path.GetWaitWords(live, Words);
+                        Values[..words].Fill(FutexPath.VectorPageLayout.Blocked);
+                        Start(words, _path.WakeWord, generation, _deadline);        // W7, in the engine
                     }
                     catch
                     {
@@ -180,12 +198,20 @@ public sealed partial class UintrReceiver
             }
         }
 
-        /// <summary>On the dispatcher thread: hand the rest to the caller's context or the thread pool.</summary>
-        protected internal override void Wake(DispatchOutcome outcome)
+        /// <summary>The rest runs the handlers and the awaiting code: the engine gives its thread away first.</summary>
+        protected internal override bool RunsUserCode => _context is null;
+
+        /// <summary>
+        /// On an engine thread: with a captured context, post the rest to it; else run it here
+        /// (<paramref name="inline"/>: this thread is given away to it) or on the thread pool.
+        /// </summary>
+        protected internal override void Complete(EngineOutcome outcome, bool inline)
         {
             _outcome = outcome;
             if (_context is { } context)
                 context.Post(s_resumeInContext, this);
+            else if (inline)
+                Resume();
             else
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }

@@ -13,15 +13,15 @@ namespace UintrIpc;
 /// <summary>
 /// A user-interrupt receiver (the RFC's <c>uintr_register_handler</c>): up to 64 vectors, each
 /// a <see cref="UintrFd"/>, whose posts run the handler at the safe points
-/// <see cref="Poll"/>, <see cref="Wait(TimeSpan)"/> and <see cref="WaitAsync"/>.
+/// <see cref="Poll"/>, <see cref="Wait(TimeSpan)"/> and <see cref="WaitAsync(TimeSpan, CancellationToken)"/>.
 /// </summary>
 /// <remarks>
 /// A receiver is not tied to a thread, but only one caller may be inside <see cref="Wait(TimeSpan)"/>,
-/// <see cref="WaitAsync"/> or <see cref="Poll"/> at a time; the other members may be called from
+/// <see cref="WaitAsync(TimeSpan, CancellationToken)"/> or <see cref="Poll"/> at a time; the other members may be called from
 /// any thread. The native path is the exception the hardware imposes: there the registering
 /// thread receives (see <see cref="Register"/>).
 /// </remarks>
-public sealed partial class UintrReceiver : IDisposable
+public sealed partial class UintrReceiver : IDisposable, IAsyncDisposable
 {
     private readonly UintrHandler _handler;
     private readonly long _spinTicks;
@@ -29,7 +29,7 @@ public sealed partial class UintrReceiver : IDisposable
     private readonly UintrFd?[] _fds = new UintrFd?[VectorCount];
     private readonly Lock _lock = new();
     private readonly Func<bool> _beforeSleep;
-    private readonly ReceiverCounters _counters = new();
+    private readonly ReceiverCounters _counters;
     private readonly FutexReceiverPath? _futex; // the same object as _path on the futex path: the spin calls it directly
     private AsyncWait? _asyncWait;              // created by the first WaitAsync that sleeps
 
@@ -42,7 +42,7 @@ public sealed partial class UintrReceiver : IDisposable
     private int _disposed;
     private bool _released;           // under _lock
 
-    /// <summary><see cref="_owner"/> while a WaitAsync sleeps in the dispatcher: no thread is inside, but the receiver is taken.</summary>
+    /// <summary><see cref="_owner"/> while a WaitAsync sleeps in the futex engine: no thread is inside, but the receiver is taken.</summary>
     private const int AsyncOwner = -1;
 
     /// <summary>
@@ -53,11 +53,11 @@ public sealed partial class UintrReceiver : IDisposable
     /// </summary>
     private const int SpinPollsPerCheck = 16;
 
-    private UintrReceiver(UintrHandler handler, UintrMode mode, TimeSpan spinDuration)
+    private UintrReceiver(UintrHandler handler, UintrMode mode, TimeSpan spinDuration, string? name)
     {
         _handler = handler;
-        // Spinning waits for a sender running on another CPU; with one CPU it only delays it.
-        _spinTicks = Environment.ProcessorCount > 1 ? ToStopwatchTicks(spinDuration) : 0;
+        _counters = new ReceiverCounters(name);
+        _spinTicks = SpinBudget.Ticks(spinDuration);
         Pid = Environment.ProcessId;
         Id = (ulong)Random.Shared.NextInt64() ^ ((ulong)Stopwatch.GetTimestamp() << 1);
         _futex = mode == UintrMode.Native ? null : new FutexReceiverPath(Pid, Id);
@@ -69,7 +69,7 @@ public sealed partial class UintrReceiver : IDisposable
             _counters.Blocks++;
             return true;
         };
-        UintrMetrics.Register(_counters);
+        MeterInstruments.Register(_counters);
     }
 
     internal int Pid { get; }
@@ -95,7 +95,7 @@ public sealed partial class UintrReceiver : IDisposable
     {
         ArgumentNullException.ThrowIfNull(handler);
         return new UintrReceiver(handler, UintrCapabilities.ResolveMode(options?.Mode),
-            options?.SpinDuration ?? UintrReceiverOptions.DefaultSpinDuration);
+            options?.SpinDuration ?? UintrReceiverOptions.DefaultSpinDuration, options?.Name);
     }
 
     /// <summary>The delivery path this receiver uses.</summary>
@@ -137,7 +137,8 @@ public sealed partial class UintrReceiver : IDisposable
         get
         {
             ThrowIfDisposed();
-            return _counters.Snapshot();
+            return new UintrReceiverStatistics(Volatile.Read(ref _counters.Posts), Volatile.Read(ref _counters.Deliveries),
+                Volatile.Read(ref _counters.Blocks), Volatile.Read(ref _counters.Wakeups), Volatile.Read(ref _counters.SpuriousWakeups));
         }
     }
 
@@ -210,7 +211,7 @@ public sealed partial class UintrReceiver : IDisposable
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
-        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : ToStopwatchTicks(timeout);
+        long timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? -1 : StopwatchTime.ToTicks(timeout);
         bool nested = Enter();
         try
         {
@@ -241,7 +242,7 @@ public sealed partial class UintrReceiver : IDisposable
             while (true)
             {
                 uint generation = _path.Generation;                                  // W3
-                long remainingNs = deadline == long.MaxValue ? -1 : ToNanoseconds(deadline - Stopwatch.GetTimestamp());
+                long remainingNs = deadline == long.MaxValue ? -1 : StopwatchTime.ToNanoseconds(deadline - Stopwatch.GetTimestamp());
                 BlockResult result = _path.Block(Volatile.Read(ref _liveMask), generation, remainingNs, _beforeSleep); // W4-W10
                 if (AfterBlock(result, deadline, cancellationToken) is { } done)     // W10, W11
                     return done;
@@ -270,7 +271,7 @@ public sealed partial class UintrReceiver : IDisposable
     }
 
     /// <summary>
-    /// W1 and W2, shared by <see cref="Wait(TimeSpan, CancellationToken)"/> and <see cref="WaitAsync"/>:
+    /// W1 and W2, shared by <see cref="Wait(TimeSpan, CancellationToken)"/> and <see cref="WaitAsync(TimeSpan, CancellationToken)"/>:
     /// true once a handler ran; otherwise <paramref name="deadline"/> is the wait's deadline
     /// (<see cref="long.MaxValue"/>: none). The first polls come before the clock is read: in a
     /// ping-pong the answer arrives while a receiver that just sent is still entering its wait,
@@ -390,14 +391,6 @@ public sealed partial class UintrReceiver : IDisposable
         _path.CloseVector(vector);
     }
 
-    private static long ToStopwatchTicks(TimeSpan span) =>
-        Saturate(span.Ticks * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond));
-
-    /// <summary>Stopwatch ticks to nanoseconds, at least 0.</summary>
-    private static long ToNanoseconds(long ticks) => ticks <= 0 ? 0 : Saturate(ticks * (1e9 / Stopwatch.Frequency));
-
-    private static long Saturate(double value) => value >= long.MaxValue ? long.MaxValue : (long)value;
-
     private static long AddSaturating(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;
 
     private void CollectPosts() => AddPosts(_path.Collect(Volatile.Read(ref _liveMask)));
@@ -464,6 +457,7 @@ public sealed partial class UintrReceiver : IDisposable
         _interruptsEnabled = false;
         _inHandler = true;
         _counters.Deliveries++;
+        LogDelivery(vector);
         try
         {
             _handler(vector);
@@ -486,7 +480,7 @@ public sealed partial class UintrReceiver : IDisposable
 
     /// <summary>
     /// Wakes a sleeping wait, synchronous or async, after the caller made its reason visible
-    /// (ABI section 5, "Interrupting"): the wake word first, then the dispatcher holding an async
+    /// (ABI section 5, "Interrupting"): the wake word first, then the engine holding an async
     /// waiter, which compares that word with the one its waiter read at W3.
     /// </summary>
     private void Interrupt()
@@ -541,7 +535,8 @@ public sealed partial class UintrReceiver : IDisposable
                 return;
             _released = true;
             _path.Dispose();
-            UintrMetrics.Unregister(_counters);
+            MeterInstruments.Unregister(_counters);
+            SignalReleased();
         }
     }
 

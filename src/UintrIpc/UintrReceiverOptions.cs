@@ -18,9 +18,9 @@ public sealed class UintrReceiverOptions
     public UintrMode? Mode { get; set; }
 
     /// <summary>
-    /// How long <see cref="UintrReceiver.Wait(TimeSpan)"/> and <see cref="UintrReceiver.WaitAsync"/>
+    /// How long <see cref="UintrReceiver.Wait(TimeSpan)"/> and <see cref="UintrReceiver.WaitAsync(TimeSpan, CancellationToken)"/>
     /// spin before they sleep (WaitAsync spins inline, on the calling thread, before it hands the
-    /// receiver to the dispatcher); <see cref="TimeSpan.Zero"/> sleeps at once. Defaults to
+    /// receiver to the futex engine); <see cref="TimeSpan.Zero"/> sleeps at once. Defaults to
     /// <see cref="DefaultSpinDuration"/>. A process that may run on only one CPU never spins: the
     /// sender could not run meanwhile. Many receivers that are each posted rarely (a server with
     /// one per peer) are better off with zero: a spin there only keeps a pool thread busy.
@@ -35,4 +35,11 @@ public sealed class UintrReceiverOptions
             _spinDuration = value;
         }
     }
+
+    /// <summary>
+    /// A name for the receiver in the library's metrics: its instruments (<see cref="UintrMetrics.MeterName"/>)
+    /// carry the tag <c>uintr.receiver.name</c> with this value, and receivers of the same name are
+    /// summed together. <see langword="null"/> (the default): counted with the unnamed receivers, untagged.
+    /// </summary>
+    public string? Name { get; set; }
 }

@@ -11,7 +11,7 @@ namespace UintrIpc;
 /// A registered sender of one vector (the RFC's <c>uintr_register_sender</c>): an entry in the
 /// process's target table whose <see cref="Send"/> posts the vector (<c>SENDUIPI</c>).
 /// </summary>
-public sealed class UintrSender : IDisposable
+public sealed class UintrSender : IDisposable, IAsyncDisposable
 {
     private readonly Upid _upid;
     private readonly HardwareSender? _native; // the native path: SENDUIPI instead of the page
@@ -20,10 +20,12 @@ public sealed class UintrSender : IDisposable
     private readonly int _vector;
     private int _state; // one of the constants below: the send path tests a single word
     private IDisposable? _watch;
+    private IDisposable? _vectorWatch;
 
     private const int Registered = 0;
     private const int ReceiverGone = 1;
     private const int Disposed = 2;
+    private const int VectorGone = 3; // the native path: closed by a receiver in this process
 
     private UintrSender(int index, Upid upid, HardwareSender? native, int vector)
     {
@@ -50,10 +52,13 @@ public sealed class UintrSender : IDisposable
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (!KernelUintrFd.IsHardwareKind(fd.Kind))
-            return Uitt.Register(fd, static (index, upid, vector) => new UintrSender(index, upid, native: null, vector));
+        {
+            int index = Uitt<UintrSender>.TakeMapped(fd.Handle, fd.Vector, out Upid upid, out int vector);
+            return Publish(new UintrSender(index, upid, native: null, vector));
+        }
         SafeFileDescriptorHandle? pidfd = fd.ReceiverPidfd;
         if (pidfd is not null && ProcessWatcher.HasExited(pidfd))
-            throw ReceiverDied(fd.Vector);
+            throw SenderErrors.ReceiverDied(fd.Vector);
         UintrSender sender = RegisterHardware(fd);
         if (pidfd is not null)
             sender._watch = ProcessWatcher.Watch(pidfd, sender.OnReceiverExit);
@@ -81,12 +86,15 @@ public sealed class UintrSender : IDisposable
     }
 
     /// <summary>
-    /// Posts the vector (<c>SENDUIPI</c>). Never blocks; makes a system call only when the
-    /// receiver is asleep and nobody has woken it yet.
+    /// Posts the vector (<c>SENDUIPI</c>), from any thread. Never blocks; makes a system call
+    /// only when the receiver is asleep and nobody has woken it yet, or (native path, RFC v1
+    /// kernel) on a thread's first post, which registers that thread (docs/NATIVE.md).
     /// </summary>
     /// <exception cref="UintrException">
-    /// ECONNRESET when the receiver disposed the vector or itself; ESHUTDOWN when the
-    /// receiver's process has exited (seen within a second of its death).
+    /// ECONNRESET when the receiver disposed the vector or itself (on the native path: a
+    /// receiver in this process); ESHUTDOWN when the receiver's process has exited (seen within
+    /// a second of its death); on an RFC v1 kernel, EISCONN when another sender of the same
+    /// uintr_fd was registered on this thread.
     /// </exception>
     public void Send()
     {
@@ -104,10 +112,7 @@ public sealed class UintrSender : IDisposable
     internal void SendUncounted()
     {
         if (Volatile.Read(ref _state) != Registered)
-        {
-            ThrowIfDisposed();
-            throw ReceiverDied(_vector);
-        }
+            ThrowForStateUncounted();
         if (PostVector() is var outcome && outcome != SendOutcome.Ok)
             throw PostFailure(outcome);
     }
@@ -116,14 +121,15 @@ public sealed class UintrSender : IDisposable
     /// <exception cref="UintrException">EINVAL when no sender is registered at <paramref name="index"/>; as <see cref="Send"/> otherwise.</exception>
     public static void SendUipi(int index)
     {
-        UintrSender? sender = Uitt.Lookup(index);
+        UintrSender? sender = Uitt<UintrSender>.Lookup(index);
         int state = sender is null ? Disposed : Volatile.Read(ref sender._state);
         if (state != Registered)
+        {
             SendCounters.Failed();
-        if (state == Disposed)
-            throw new UintrException(Errno.EINVAL, $"No sender is registered at UITT index {index}.");
-        if (state == ReceiverGone)
-            throw ReceiverDied(sender!._vector);
+            if (state == Disposed)
+                throw SenderErrors.NoSenderAt(index);
+            sender!.ThrowForStateUncounted();
+        }
         // A Dispose racing from here on retires the slot to a private page: the post is
         // harmless and counts as made before the Dispose.
         sender!.Post();
@@ -132,16 +138,27 @@ public sealed class UintrSender : IDisposable
     /// <summary>Hardware-only: the kernel's <c>uintr_register_sender</c>, then an index in this process's table.</summary>
     private static UintrSender RegisterHardware(UintrFd fd)
     {
-        var native = new HardwareSender(fd.Handle);
+        int index = Uitt<UintrSender>.Take();
+        HardwareSender? native = null;
         try
         {
-            return Uitt.RegisterUnmapped(index => new UintrSender(index, default, native, fd.Vector));
+            native = new HardwareSender(fd.Handle, fd.Vector);
+            var sender = new UintrSender(index, default, native, fd.Vector);
+            sender._vectorWatch = LocalVectors.Watch(fd.Handle, sender.OnVectorClosed);
+            return Publish(sender);
         }
         catch
         {
-            native.Dispose();
+            native?.Dispose();
+            Uitt<UintrSender>.Free(index);
             throw;
         }
+    }
+
+    private static UintrSender Publish(UintrSender sender)
+    {
+        Uitt<UintrSender>.Publish(sender._index, sender);
+        return sender;
     }
 
     private void Post()
@@ -165,7 +182,7 @@ public sealed class UintrSender : IDisposable
     }
 
     private UintrException PostFailure(SendOutcome outcome) =>
-        outcome == SendOutcome.Closed ? VectorClosed(_vector) : ReceiverDied(_vector);
+        outcome == SendOutcome.Closed ? SenderErrors.VectorClosed(_vector) : SenderErrors.ReceiverDied(_vector);
 
     /// <summary>Unregisters the sender (<c>uintr_unregister_sender</c>) and frees its index.</summary>
     public void Dispose()
@@ -173,25 +190,35 @@ public sealed class UintrSender : IDisposable
         if (Interlocked.Exchange(ref _state, Disposed) == Disposed)
             return;
         _watch?.Dispose();
-        Uitt.Unregister(_index, mapped: _native is null);
+        _vectorWatch?.Dispose();
+        Uitt<UintrSender>.Free(_index);
         _native?.Dispose();
     }
 
+    /// <summary>As <see cref="Dispose"/>, which never waits: completes at once.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
     private void OnReceiverExit() => Interlocked.CompareExchange(ref _state, ReceiverGone, Registered);
+
+    private void OnVectorClosed() => Interlocked.CompareExchange(ref _state, VectorGone, Registered);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowForState()
     {
         SendCounters.Failed();
-        ThrowIfDisposed();
-        throw ReceiverDied(_vector);
+        ThrowForStateUncounted();
     }
 
-    private static UintrException VectorClosed(int vector) =>
-        new(Errno.ECONNRESET, $"Vector {vector} was closed by its receiver.");
-
-    private static UintrException ReceiverDied(int vector) =>
-        new(Errno.ESHUTDOWN, $"The process that receives vector {vector} has exited.");
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowForStateUncounted()
+    {
+        ThrowIfDisposed();
+        throw Volatile.Read(ref _state) == VectorGone ? SenderErrors.VectorClosed(_vector) : SenderErrors.ReceiverDied(_vector);
+    }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) == Disposed, this);
 }

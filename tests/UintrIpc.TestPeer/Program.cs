@@ -1,4 +1,4 @@
-// The child process of the cross-process tests (tests/UintrIpc.Tests/CrossProcess).
+// The child process of the cross-process tests (tests/UintrIpc.Tests, through Infrastructure/PeerProcess.cs).
 //
 // Every command connects to the Unix stream socket at <path> (the test listens there) and is
 // coordinated only by messages on that socket, never by sleeps. Besides uintr fd messages

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using UintrIpc.Bench.Native;
+using UintrIpc.Bench.Primitives;
 
 namespace UintrIpc.Bench.Latency;
 

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using UintrIpc.Bench.Native;
+using UintrIpc.Bench.Primitives;
 
 namespace UintrIpc.Bench.Micro;
 

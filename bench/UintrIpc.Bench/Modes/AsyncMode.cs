@@ -1,24 +1,27 @@
 using System.Diagnostics;
-using UintrIpc.Dispatch;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
+using UintrIpc.TestInterop;
 
 namespace UintrIpc.Bench.Modes;
 
 /// <summary>
-/// <c>async wake|scale|idle</c>: WaitAsync and the dispatcher.
+/// <c>async wake|scale|idle</c>: WaitAsync and the futex engine.
 /// <list type="bullet">
 /// <item><c>wake [--rounds N] [--warmup N]</c>: in-process ping-pong between a thread in <c>Wait</c> and an
 /// async loop in <c>WaitAsync</c> on the thread pool, default spin and SpinDuration = 0, next to the
-/// same with two <c>Wait</c> threads: what the dispatcher and thread-pool hand-off add.</item>
+/// same with two <c>Wait</c> threads: what the futex engine's hand-off adds.</item>
 /// <item><c>scale [--receivers N]</c>: N receivers (one vector each) awaited at once; one post to one
-/// receiver (only its awaiter may complete: the dispatcher's wake-up counts), then one post to
-/// each; dispatcher threads, process threads, memory per receiver, completion time.</item>
+/// receiver (only its awaiter may complete: the engine's wake-ups count), then one post to
+/// each; engine threads, process threads, memory per receiver, completion time.</item>
 /// <item><c>idle [--receivers N] [--seconds S]</c>: N idle awaiters after their spin; process CPU over S.</item>
 /// </list>
 /// </summary>
 internal sealed class AsyncMode : IBenchMode
 {
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(10);
+
+    /// <summary>The dispatcher's gauges and wake-ups, from the library's public meter.</summary>
+    private static readonly UintrMeterReader Meter = new();
 
     public string Name => "async";
 
@@ -132,7 +135,7 @@ internal sealed class AsyncMode : IBenchMode
 
     private static int Scale(int count)
     {
-        Console.WriteLine($"{count} receivers, one vector each, default options (30 µs spin inline, then the dispatcher)");
+        Console.WriteLine($"{count} receivers, one vector each, default options (30 µs spin inline, then the futex engine)");
         long managedBefore = GC.GetTotalMemory(forceFullCollection: true);
         long rssBefore = ResidentBytes();
         int threadsBefore = ProcessThreads();
@@ -145,26 +148,26 @@ internal sealed class AsyncMode : IBenchMode
             long startAwaits = Stopwatch.GetTimestamp();
             for (int i = 0; i < count; i++)
                 waits[i] = clients[i].Receiver.WaitAsync(TimeSpan.FromSeconds(60)).AsTask();
-            if (!SpinUntil(() => Dispatcher.Waiting == count, TimeSpan.FromSeconds(30)))
-                throw new TimeoutException($"only {Dispatcher.Waiting} of {count} receivers reached the dispatcher");
+            if (!SpinUntil(() => Meter.DispatcherWaiting == count, TimeSpan.FromSeconds(30)))
+                throw new TimeoutException($"only {Meter.DispatcherWaiting} of {count} receivers reached the dispatcher");
             double awaitMs = Stopwatch.GetElapsedTime(startAwaits).TotalMilliseconds;
             long managedAfter = GC.GetTotalMemory(forceFullCollection: true);
             long rssAfter = ResidentBytes();
             Console.WriteLine($"all {count} asleep in the dispatcher after {awaitMs:F1} ms (includes each one's 30 µs spin, run one after another)");
-            Console.WriteLine($"dispatcher threads:  {Dispatcher.Threads} (limit 16); process threads {threadsBefore} -> {ProcessThreads()}");
+            Console.WriteLine($"dispatcher threads:  {Meter.DispatcherThreads} (limit 16); process threads {threadsBefore} -> {ProcessThreads()}");
             Console.WriteLine($"memory per receiver: {(managedAfter - managedBefore) / (double)count:F0} B managed, {(rssAfter - rssBefore) / (double)count:F0} B resident " +
                 "(receiver, one vector page, its mappings and descriptors, sender, pending await)");
 
             // One post to one receiver: only that awaiter may complete.
-            long wokenBefore = Dispatcher.Woken;
+            long wokenBefore = Meter.DispatcherWakeups;
             int target = count / 2;
             clients[target].Sender.Send();
             if (!waits[target].Wait(WaitLimit))
                 throw new TimeoutException("the posted receiver did not complete");
             Thread.Sleep(100);
             int completed = waits.Count(w => w.IsCompleted);
-            Console.WriteLine($"one post to receiver {target}: awaiters completed {completed} (expected 1), dispatcher wake-ups {Dispatcher.Woken - wokenBefore} (expected 1), " +
-                $"still waiting {Dispatcher.Waiting} (expected {count - 1})");
+            Console.WriteLine($"one post to receiver {target}: awaiters completed {completed} (expected 1), dispatcher wake-ups {Meter.DispatcherWakeups - wokenBefore} (expected 1), " +
+                $"still waiting {Meter.DispatcherWaiting} (expected {count - 1})");
 
             // Then one post to each of the others.
             long start = Stopwatch.GetTimestamp();
@@ -180,7 +183,7 @@ internal sealed class AsyncMode : IBenchMode
             long wakeups = clients.Sum(c => c.Receiver.Statistics.Wakeups);
             long spurious = clients.Sum(c => c.Receiver.Statistics.SpuriousWakeups);
             Console.WriteLine($"one post to each: all {count} completed in {allMs:F1} ms; handler calls {delivered} (expected {count}); " +
-                $"receiver wake-ups {wakeups}, spurious {spurious}; dispatcher wake-ups total {Dispatcher.Woken - wokenBefore}");
+                $"receiver wake-ups {wakeups}, spurious {spurious}; dispatcher wake-ups total {Meter.DispatcherWakeups - wokenBefore}");
             return delivered == count && completed == 1 ? 0 : 1;
         }
         finally
@@ -200,15 +203,15 @@ internal sealed class AsyncMode : IBenchMode
             var waits = new Task<bool>[count];
             for (int i = 0; i < count; i++)
                 waits[i] = clients[i].Receiver.WaitAsync(duration + TimeSpan.FromSeconds(30)).AsTask();
-            if (!SpinUntil(() => Dispatcher.Waiting == count, TimeSpan.FromSeconds(30)))
-                throw new TimeoutException($"only {Dispatcher.Waiting} of {count} receivers reached the dispatcher");
+            if (!SpinUntil(() => Meter.DispatcherWaiting == count, TimeSpan.FromSeconds(30)))
+                throw new TimeoutException($"only {Meter.DispatcherWaiting} of {count} receivers reached the dispatcher");
             Thread.Sleep(200); // let the runtime's start-up work (tiering, the pool's hill climbing) settle
-            TimeSpan cpu0 = LibC.CpuTime(LibC.CLOCK_PROCESS_CPUTIME_ID);
+            TimeSpan cpu0 = CpuClock.Now(LibC.CLOCK_PROCESS_CPUTIME_ID);
             long start = Stopwatch.GetTimestamp();
             Thread.Sleep(duration);
-            TimeSpan cpu = LibC.CpuTime(LibC.CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+            TimeSpan cpu = CpuClock.Now(LibC.CLOCK_PROCESS_CPUTIME_ID) - cpu0;
             TimeSpan wall = Stopwatch.GetElapsedTime(start);
-            Console.WriteLine($"{count} idle WaitAsync receivers in {Dispatcher.Threads} dispatcher threads; process threads {ProcessThreads()}");
+            Console.WriteLine($"{count} idle WaitAsync receivers in {Meter.DispatcherThreads} dispatcher threads; process threads {ProcessThreads()}");
             Console.WriteLine($"process CPU over {wall.TotalSeconds:F2} s idle: {cpu.TotalMilliseconds:F2} ms ({cpu / wall * 100:F3} % of one CPU; whole process, runtime threads included)");
             foreach (Client client in clients)
                 client.Sender.Send();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
+using UintrIpc.TestInterop;
 
 namespace UintrIpc.Bench.Modes;
 
@@ -27,19 +28,19 @@ internal sealed class IdleMode : IBenchMode
         using UintrFd fd = receiver.CreateFd(0);
         // JIT the path and the clocks first: compiling is not waiting.
         receiver.Wait(TimeSpan.FromMilliseconds(20));
-        _ = Process.GetCurrentProcess().TotalProcessorTime + LibC.CpuTime(LibC.CLOCK_THREAD_CPUTIME_ID) + LibC.CpuTime(LibC.CLOCK_PROCESS_CPUTIME_ID);
+        _ = Process.GetCurrentProcess().TotalProcessorTime + CpuClock.Now(LibC.CLOCK_THREAD_CPUTIME_ID) + CpuClock.Now(LibC.CLOCK_PROCESS_CPUTIME_ID);
         _ = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp());
         UintrReceiverStatistics before = receiver.Statistics;
 
         // Innermost the precise clocks, outermost the coarse one, so that none measures the others.
         TimeSpan managed0 = Process.GetCurrentProcess().TotalProcessorTime;
-        TimeSpan process0 = LibC.CpuTime(LibC.CLOCK_PROCESS_CPUTIME_ID);
-        TimeSpan thread0 = LibC.CpuTime(LibC.CLOCK_THREAD_CPUTIME_ID);
+        TimeSpan process0 = CpuClock.Now(LibC.CLOCK_PROCESS_CPUTIME_ID);
+        TimeSpan thread0 = CpuClock.Now(LibC.CLOCK_THREAD_CPUTIME_ID);
         long start = Stopwatch.GetTimestamp();
         bool delivered = receiver.Wait(timeout);
         TimeSpan wall = Stopwatch.GetElapsedTime(start);
-        TimeSpan thread = LibC.CpuTime(LibC.CLOCK_THREAD_CPUTIME_ID) - thread0;
-        TimeSpan process = LibC.CpuTime(LibC.CLOCK_PROCESS_CPUTIME_ID) - process0;
+        TimeSpan thread = CpuClock.Now(LibC.CLOCK_THREAD_CPUTIME_ID) - thread0;
+        TimeSpan process = CpuClock.Now(LibC.CLOCK_PROCESS_CPUTIME_ID) - process0;
         TimeSpan managed = Process.GetCurrentProcess().TotalProcessorTime - managed0;
         UintrReceiverStatistics after = receiver.Statistics;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using UintrIpc.Latency.Native;
+using UintrIpc.Latency.Primitives;
 
 namespace UintrIpc.Bench.Modes;
 
@@ -40,11 +40,11 @@ internal sealed class SyscallsMode : IBenchMode
         Thread.Sleep(500);
 
         long handledBefore = s_handled;
-        LibC.Mark($"{BeginMarker} sends={sends}");
+        StraceMark.Write($"{BeginMarker} sends={sends}");
         long start = Stopwatch.GetTimestamp();
         SendAndPoll(sender, receiver, sends);
         long elapsed = Stopwatch.GetTimestamp() - start;
-        LibC.Mark(EndMarker);
+        StraceMark.Write(EndMarker);
 
         long handled = s_handled - handledBefore;
         UintrReceiverStatistics stats = receiver.Statistics;

@@ -3,7 +3,7 @@ namespace UintrIpc.Delivery;
 /// <summary>
 /// A path whose block can be taken apart so that another thread does the sleeping: the receiver
 /// runs W4–W6 (<see cref="Arm"/>) and W9–W10 (<see cref="Disarm"/>) of docs/ABI.md section 5
-/// itself, and a dispatcher thread does W7 over the words <see cref="GetWaitWords"/> names.
+/// itself, and the futex engine does W7 over the words <see cref="GetWaitWords"/> names.
 /// Senders cannot tell the difference: the pages go BLOCKED and back exactly as for a
 /// synchronous <see cref="IReceiverPath.Block"/>.
 /// </summary>

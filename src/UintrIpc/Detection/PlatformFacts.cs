@@ -23,6 +23,9 @@ internal sealed record PlatformFacts(
     string? ModeVariable,
     string? SimulateVariable = null)
 {
+    /// <summary>The environment variable that overrides the mode (public as <see cref="UintrCapabilities.ModeVariable"/>).</summary>
+    internal const string ModeVariableName = "UINTR_IPC_MODE";
+
     /// <summary>CPUID.(EAX=07H, ECX=0):EDX[bit 5] — UINTR (Intel SDM, vol. 2A, CPUID).</summary>
     internal const int UintrEdxBit = 5;
 
@@ -47,7 +50,7 @@ internal sealed record PlatformFacts(
             ReadCpuInfoFlags(),
             ReadFirstLine("/proc/sys/kernel/osrelease"),
             Environment.GetEnvironmentVariable(UintrSyscallTable.EnvironmentVariable),
-            Environment.GetEnvironmentVariable(UintrCapabilities.ModeVariable),
+            Environment.GetEnvironmentVariable(ModeVariableName),
             Environment.GetEnvironmentVariable(Shim.SimulateVariable));
     }
 

@@ -15,7 +15,7 @@ internal static class UintrDetection
     /// <summary>Linux 5.16 gave number 449 to <c>futex_waitv</c>; the RFC v1 numbers cannot be a later kernel's.</summary>
     internal static readonly Version FutexWaitvKernel = new(5, 16);
 
-    internal static UintrCapabilities Detect(PlatformFacts facts)
+    internal static DetectionResult Detect(PlatformFacts facts)
     {
         ArgumentNullException.ThrowIfNull(facts);
         bool cpu = facts.IsX64 && facts.CpuUintrBit;
@@ -66,7 +66,7 @@ internal static class UintrDetection
             string simulateError = $"{Shim.SimulateVariable}='{facts.SimulateVariable!.Trim()}' is invalid: expected 1 (simulate) or 0";
             modeError = modeError is null ? simulateError : $"{modeError}; {simulateError}";
         }
-        return new UintrCapabilities(facts, cpu, kernel, table, tableSource, tableProblem, tableMalformed, modeOverride, modeError, simulated);
+        return new DetectionResult(facts, cpu, kernel, table, tableSource, tableProblem, tableMalformed, modeOverride, modeError, simulated);
     }
 
     /// <summary>
@@ -98,7 +98,7 @@ internal static class UintrDetection
             "" or "auto" => (null, null),
             "futex" => (UintrMode.Futex, null),
             "native" => (UintrMode.Native, null),
-            _ => (null, $"{UintrCapabilities.ModeVariable}='{text}' is invalid: expected auto, futex or native"),
+            _ => (null, $"{PlatformFacts.ModeVariableName}='{text}' is invalid: expected auto, futex or native"),
         };
     }
 

@@ -40,7 +40,7 @@ internal static class SendCounters
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static Cell NewCell()
     {
-        UintrMetrics.EnsureCreated();
+        MeterInstruments.EnsureCreated();
         var cell = new Cell();
         lock (s_lock)
             s_cells.Add(cell);

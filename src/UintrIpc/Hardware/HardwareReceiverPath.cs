@@ -121,6 +121,7 @@ internal sealed class HardwareReceiverPath : IReceiverPath
             Errno.Check(fd, $"uintr_create_fd({vector})");
             var handle = new SafeFileDescriptorHandle(fd);
             _fds[vector] = handle;
+            LocalVectors.Opened(handle);
             return handle;
         }
     }
@@ -131,14 +132,14 @@ internal sealed class HardwareReceiverPath : IReceiverPath
     /// because it is no longer live. Any thread.
     /// </summary>
     /// <remarks>
-    /// The real semantics differ from the futex path's ECONNRESET. The kernel unregisters the
-    /// vector only when the last reference to the uintr_fd closes, and a sender's own copy of
-    /// the descriptor is one: while a sender holds it (HardwareSender keeps it open on purpose)
-    /// its UITT entry stays valid, its SENDUIPI still succeeds and still reaches this thread's
-    /// UPID, where the handler records it and Collect drops it. Nothing tells the sender. Once
-    /// every reference is closed, RFC v1's release marks each remaining sender's UITT entry
-    /// invalid (to "make sure any new senduipi result in a #GP fault") and clears the vector from
-    /// the UPID in task work of this thread; a later SENDUIPI through such an entry faults.
+    /// The kernel unregisters the vector only when the last reference to the uintr_fd closes,
+    /// and a sender's own copy of the descriptor is one: while a sender holds it (HardwareSender
+    /// keeps it open on purpose) its UITT entry stays valid, its SENDUIPI still succeeds and
+    /// still reaches this thread's UPID, where the handler records it and Collect drops it. The
+    /// kernel tells no sender; <see cref="LocalVectors"/> tells those in this process. Once every
+    /// reference is closed, RFC v1's release marks each remaining sender's UITT entry invalid (to
+    /// "make sure any new senduipi result in a #GP fault") and clears the vector from the UPID in
+    /// task work of this thread; a later SENDUIPI through such an entry faults.
     /// </remarks>
     public void CloseVector(int vector)
     {
@@ -148,7 +149,7 @@ internal sealed class HardwareReceiverPath : IReceiverPath
             handle = _fds[vector];
             _fds[vector] = null;
         }
-        handle?.Dispose();
+        Close(handle);
     }
 
     /// <summary>Takes the vectors the handler recorded (atomic exchange), keeping those in <paramref name="live"/>.</summary>
@@ -234,7 +235,7 @@ internal sealed class HardwareReceiverPath : IReceiverPath
             Array.Clear(_fds);
         }
         foreach (SafeFileDescriptorHandle? fd in fds)
-            fd?.Dispose();
+            Close(fd);
         Shim.UintrTimerDelete(_state);
         if (Environment.CurrentManagedThreadId == _ownerThreadId && Shim.UintrCurrent() == _state
             && Shim.UintrUnregisterHandler(_table.UnregisterHandler, 0) == 0)
@@ -245,6 +246,15 @@ internal sealed class HardwareReceiverPath : IReceiverPath
         {
             Shim.UintrOrphan(_state);
         }
+    }
+
+    /// <summary>Closes the receiver's reference to a vector, telling this process's senders of it first.</summary>
+    private static void Close(SafeFileDescriptorHandle? handle)
+    {
+        if (handle is null)
+            return;
+        LocalVectors.Closing(handle);
+        handle.Dispose();
     }
 
     private void Register(nint state)

@@ -21,6 +21,10 @@ internal static unsafe partial class Shim
     [SuppressGCTransition]
     internal static partial int Close(int fd);
 
+    /// <summary>1 when <paramref name="a"/> and <paramref name="b"/> are the same open file description (<c>kcmp</c> KCMP_FILE), 0 when not, or -errno.</summary>
+    [LibraryImport(Library, EntryPoint = "uipc_same_file")]
+    internal static partial int SameFile(int a, int b);
+
     [LibraryImport(Library, EntryPoint = "uipc_fstat")]
     internal static partial int Fstat(int fd, out Stat stat);
 

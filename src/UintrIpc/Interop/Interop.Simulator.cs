@@ -7,7 +7,9 @@ namespace UintrIpc.Interop;
 /// when <c>UINTR_IPC_SIMULATE=1</c> (docs/NATIVE.md, "The simulator"). The simulator build is the
 /// same shim with the UINTR instructions and uintr system calls of a software model, so every
 /// declaration stays the same and only the library behind <see cref="Library"/> changes. This is
-/// the one place that chooses; nothing above Interop knows which library answers.
+/// the one place that chooses; nothing above Interop knows which library answers. The
+/// simulator's test hooks (injection, counters) are declared by the tests, not here: the shipped
+/// assembly has no way to call them.
 /// </summary>
 internal static unsafe partial class Shim
 {
@@ -34,39 +36,28 @@ internal static unsafe partial class Shim
     internal static bool IsValidSimulateValue(string? value) =>
         (value ?? "").Trim().ToLowerInvariant() is "" or "0" or "false" or "1" or "true";
 
+    /// <summary>
+    /// Finds the simulator where the runtime finds <c>libuintripc.so</c>: next to the application
+    /// or the assembly (a build of this repository), or through the probing paths of the
+    /// application's deps.json, which name the package's <c>runtimes/&lt;rid&gt;/native</c>
+    /// folder when the application was built without a runtime identifier.
+    /// </summary>
     private static nint ResolveSimulator(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (name != Library)
             return 0;
-        string path = Path.Combine(AppContext.BaseDirectory, SimulatorFile);
-        if (!File.Exists(path))
-            path = Path.Combine(Path.GetDirectoryName(assembly.Location) ?? "", SimulatorFile);
-        return NativeLibrary.Load(path);
+        foreach (string folder in (string[])[AppContext.BaseDirectory, Path.GetDirectoryName(assembly.Location) ?? ""])
+        {
+            string path = Path.Combine(folder, SimulatorFile);
+            if (File.Exists(path))
+                return NativeLibrary.Load(path);
+        }
+        // The runtime's own probing (NATIVE_DLL_SEARCH_DIRECTORIES, the assembly's folder); it
+        // does not call this resolver again.
+        return NativeLibrary.Load(SimulatorFile, assembly, searchPath);
     }
-
-    /// <summary>
-    /// Simulator only: arms the calling (owner) thread so that its next <c>uintr_wait</c>
-    /// single-steps and, at instruction <paramref name="step"/> or at the blocking syscall,
-    /// posts vector <paramref name="what"/> to itself as SENDUIPI does (-1: interrupts it instead).
-    /// </summary>
-    [LibraryImport(Library, EntryPoint = "uipc_sim_arm_injection")]
-    internal static partial int SimArmInjection(int step, int what);
-
-    /// <summary>
-    /// Simulator only: the outcome of the last armed injection (bit 31: it happened; bits 0–15:
-    /// its step; bit 16: inside the wait window; bit 17: at the syscall instruction), and disarms.
-    /// </summary>
-    [LibraryImport(Library, EntryPoint = "uipc_sim_injection_result")]
-    internal static partial int SimInjectionResult();
 
     /// <summary>Simulator only: the vector of a simulated uintr_fd (a real one's is in its fdinfo), or -errno.</summary>
     [LibraryImport(Library, EntryPoint = "uipc_sim_fd_vector")]
     internal static partial int SimFdVector(int fd);
-
-    /// <summary>
-    /// Simulator only: notifications sent, notifications processed, handler calls, handler calls
-    /// that moved a thread out of the wait window, notifications that found PIR empty.
-    /// </summary>
-    [LibraryImport(Library, EntryPoint = "uipc_sim_counters")]
-    internal static partial void SimCounters(ulong* counters);
 }

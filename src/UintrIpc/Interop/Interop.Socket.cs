@@ -74,7 +74,7 @@ internal static unsafe class SocketMessages
     }
 }
 
-/// <summary><c>socketpair</c> and <c>poll</c> for writability, through Mono.Posix like the messages above.</summary>
+/// <summary><c>socketpair</c> and <c>poll</c>, through Mono.Posix like the messages above.</summary>
 internal static class SocketCalls
 {
     /// <summary>A connected <c>AF_UNIX</c> pair, both ends close-on-exec; returns 0 or -errno.</summary>
@@ -94,22 +94,23 @@ internal static class SocketCalls
     }
 
     /// <summary>
-    /// <c>poll</c>: <paramref name="wakeFd"/> for reading, every one of <paramref name="sockets"/>
-    /// for writing. <paramref name="ready"/>[0] is the wake descriptor, [i + 1] socket i; a socket
-    /// counts as ready on error or hang-up too (a send then reports what is wrong).
+    /// <c>poll</c>: <paramref name="wakeFd"/> for reading, then each of <paramref name="fds"/> for
+    /// writing where <paramref name="forWriting"/> says so, else for reading. <paramref name="ready"/>[0]
+    /// is the wake descriptor, [i + 1] descriptor i; error, hang-up or an invalid descriptor count
+    /// as ready too (the owner's next call reports what is wrong).
     /// </summary>
     /// <returns>The number of ready descriptors, or -errno.</returns>
-    public static int PollWritable(int wakeFd, ReadOnlySpan<int> sockets, Span<bool> ready, int timeoutMs)
+    public static int Poll(int wakeFd, ReadOnlySpan<int> fds, ReadOnlySpan<bool> forWriting, Span<bool> ready, int timeoutMs)
     {
-        var fds = new Pollfd[sockets.Length + 1];
-        fds[0] = new Pollfd { fd = wakeFd, events = PollEvents.POLLIN };
-        for (int i = 0; i < sockets.Length; i++)
-            fds[i + 1] = new Pollfd { fd = sockets[i], events = PollEvents.POLLOUT };
-        int result = Syscall.poll(fds, timeoutMs);
+        var pollfds = new Pollfd[fds.Length + 1];
+        pollfds[0] = new Pollfd { fd = wakeFd, events = PollEvents.POLLIN };
+        for (int i = 0; i < fds.Length; i++)
+            pollfds[i + 1] = new Pollfd { fd = fds[i], events = forWriting[i] ? PollEvents.POLLOUT : PollEvents.POLLIN };
+        int result = Syscall.poll(pollfds, timeoutMs);
         if (result < 0)
             return -NativeConvert.FromErrno(Stdlib.GetLastError());
-        for (int i = 0; i < fds.Length; i++)
-            ready[i] = fds[i].revents != 0;
+        for (int i = 0; i < pollfds.Length; i++)
+            ready[i] = pollfds[i].revents != 0;
         return result;
     }
 }

@@ -1,122 +1,67 @@
-using UintrIpc.Interop;
+using UintrIpc.Engine;
 
 namespace UintrIpc.Liveness;
 
 /// <summary>
 /// Wakes whoever waits for a peer when the kernel marks the peer's owner word dead. The kernel
 /// wakes one sleeper of a robust word at its owner's death only if <see cref="OwnerWord.Waiters"/>
-/// is set in it, so each shard is a thread that sets that bit in up to 127 peers' words and
-/// sleeps on them in one <c>futex_waitv</c>, with a private control word that changes whenever
-/// a word is added or removed. It calls back, on its own thread, once per dead word.
+/// is set in it, so each watch is a registration of the futex engine over one owner word that
+/// sets that bit and sleeps while the word keeps the value it read. It calls back, on an engine
+/// thread, once per dead word.
 /// </summary>
-internal sealed unsafe class PeerDeathWatcher
+internal sealed unsafe class PeerDeathWatcher : FutexRegistration, IDisposable
 {
-    private const int WordsPerShard = Shim.FutexWaitvMax - 1;
+    private readonly Action _onDeath;
+    private int _done;
 
-    private static readonly Lock s_lock = new();
-    private static readonly List<PeerDeathWatcher> s_shards = [];
-
-    private readonly List<WordWatch> _watches = [];
-    // The private futex word bumped at every change of _watches: native memory, because the GC
-    // may move a managed field while the thread sleeps on its address. A shard lives for ever.
-    private readonly uint* _control = (uint*)NativeMemory.AllocZeroed(sizeof(uint));
-
-    private PeerDeathWatcher()
+    private PeerDeathWatcher(uint* word, Action onDeath)
+        : base(capacity: 1)
     {
-        new Thread(Run) { IsBackground = true, Name = "UintrIpc peer death watcher" }.Start();
+        _onDeath = onDeath;
+        Words[0] = (nint)word;
     }
 
     /// <summary>
     /// Calls <paramref name="onDeath"/> once when <paramref name="word"/> says its owner died
-    /// (at once if it already does). The word must stay mapped until the returned watch is disposed.
+    /// (soon, on an engine thread, if it already does). The word must stay mapped until the
+    /// returned watch is disposed; after Dispose the engine never reads it again.
     /// </summary>
     public static IDisposable Watch(uint* word, Action onDeath)
     {
-        lock (s_lock)
-        {
-            PeerDeathWatcher? shard = s_shards.Find(s => s._watches.Count < WordsPerShard);
-            if (shard is null)
-            {
-                shard = new PeerDeathWatcher();
-                s_shards.Add(shard);
-            }
-            var watch = new WordWatch(shard, (nint)word, onDeath);
-            shard._watches.Add(watch);
-            shard.Changed();
-            return watch;
-        }
+        var watch = new PeerDeathWatcher(word, onDeath);
+        watch.Values[0] = Volatile.Read(ref *word);
+        watch.Start(1, wakeWord: null, generation: 0, deadline: long.MaxValue);
+        return watch;
     }
 
-    private void Changed()
+    /// <summary>
+    /// Ask the kernel for a wake at the death; a CAS that loses to the owner or to the kernel just
+    /// shows up as another value, and the next futex_waitv expects whatever value is there now.
+    /// </summary>
+    internal override EngineOutcome? Check(long now, bool readWords)
     {
-        Interlocked.Increment(ref *_control);
-        Shim.FutexWake(_control, 1, shared: false);
+        uint* word = (uint*)Words[0];
+        uint value = Volatile.Read(ref *word);
+        if (!OwnerWord.IsDead(value) && (value & OwnerWord.Waiters) == 0)
+            value = Interlocked.CompareExchange(ref *word, value | OwnerWord.Waiters, value) == value ? value | OwnerWord.Waiters : Volatile.Read(ref *word);
+        if (OwnerWord.IsDead(value))
+            return EngineOutcome.Woken;
+        Values[0] = value;
+        return base.Check(now, readWords: false);
     }
 
-    private void Run()
+    /// <summary>Only a death ends the watch: a wake of a word still alive is looked at like any other change.</summary>
+    internal override EngineOutcome? CheckWoken(long now) => Check(now, readWords: true);
+
+    protected internal override void Complete(EngineOutcome outcome, bool inline)
     {
-        Shim.FutexWaiter* waiters = stackalloc Shim.FutexWaiter[Shim.FutexWaitvMax];
-        var dead = new List<WordWatch>();
-        while (true)
-        {
-            uint count = 0;
-            lock (s_lock)
-            {
-                waiters[count++] = new Shim.FutexWaiter
-                {
-                    Value = Volatile.Read(ref *_control),
-                    Address = (ulong)_control,
-                    Flags = Shim.FUTEX2_SIZE_U32 | Shim.FUTEX2_PRIVATE,
-                };
-                for (int i = _watches.Count - 1; i >= 0; i--)
-                {
-                    WordWatch watch = _watches[i];
-                    uint* word = (uint*)watch.Word;
-                    uint value = Volatile.Read(ref *word);
-                    // Ask the kernel for a wake at the death; a CAS that loses to the owner or to
-                    // the kernel just shows up as a changed value at the next pass.
-                    if (!OwnerWord.IsDead(value) && (value & OwnerWord.Waiters) == 0)
-                        value = Interlocked.CompareExchange(ref *word, value | OwnerWord.Waiters, value) == value ? value | OwnerWord.Waiters : Volatile.Read(ref *word);
-                    if (OwnerWord.IsDead(value))
-                    {
-                        _watches.RemoveAt(i);
-                        dead.Add(watch);
-                        continue;
-                    }
-                    waiters[count++] = new Shim.FutexWaiter { Value = value, Address = (ulong)watch.Word, Flags = Shim.FUTEX2_SIZE_U32 };
-                }
-            }
-            foreach (WordWatch watch in dead)
-                watch.Fire();
-            if (dead.Count > 0)
-            {
-                dead.Clear();
-                continue;
-            }
-            Shim.FutexWaitv(waiters, count, -1);
-        }
+        if (outcome == EngineOutcome.Woken && Interlocked.Exchange(ref _done, 1) == 0)
+            _onDeath();
     }
 
-    private sealed class WordWatch(PeerDeathWatcher shard, nint word, Action onDeath) : IDisposable
+    public void Dispose()
     {
-        private int _done;
-
-        public nint Word => word;
-
-        public void Fire()
-        {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
-                onDeath();
-        }
-
-        public void Dispose()
-        {
-            lock (s_lock)
-            {
-                Interlocked.Exchange(ref _done, 1);
-                if (shard._watches.Remove(this))
-                    shard.Changed();
-            }
-        }
+        if (Interlocked.Exchange(ref _done, 1) == 0)
+            FutexEngine.Remove(this);
     }
 }

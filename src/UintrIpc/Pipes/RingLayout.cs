@@ -28,6 +28,17 @@ internal static class RingLayout
     internal const int MaxRingSize = 1 << 30;
     internal const int DefaultRingSize = 1 << 20;
 
+    /// <summary>
+    /// The role message each end sends first (docs/PIPE.md section 7): 4 bytes, <c>'U' 'P'</c>,
+    /// the role (<see cref="RoleConnect"/> or <see cref="RoleAccept"/>), the handshake version.
+    /// </summary>
+    internal const int RoleMessageSize = 4;
+    internal const byte RoleMagic0 = (byte)'U';
+    internal const byte RoleMagic1 = (byte)'P';
+    internal const byte RoleConnect = (byte)'C';
+    internal const byte RoleAccept = (byte)'A';
+    internal const byte HandshakeVersion = 1;
+
     /// <summary>The <c>vector</c> field of a ring message: which of the connector's rings it is.</summary>
     internal const int ConnectorOutputRing = 0;
     internal const int ConnectorInputRing = 1;

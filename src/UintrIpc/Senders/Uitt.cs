@@ -6,99 +6,114 @@ namespace UintrIpc.Senders;
 
 /// <summary>
 /// The process's User Interrupt Target Table: index → registered sender, and a reserved
-/// range of address space in which slot <c>i</c> maps sender <c>i</c>'s vector page.
+/// range of address space in which slot <c>i</c> maps sender <c>i</c>'s vector page (the futex
+/// path; a hardware sender takes an index and no page, the kernel holds its target).
 /// </summary>
+/// <typeparam name="TSender">What an entry holds (the public sender type); the table never looks inside it.</typeparam>
 /// <remarks>
-/// Like the receiver's region, a slot is never left unmapped once used: an unregistered
-/// sender's slot gets a private zero page, so a send racing its disposal on another thread
-/// writes to private memory instead of faulting.
+/// An index is taken (<see cref="TakeMapped"/> or <see cref="Take"/>), then its sender is
+/// <see cref="Publish"/>ed, and finally <see cref="Free"/>d. Like the receiver's region, a slot is
+/// never left unmapped once used: a freed slot gets a private zero page, so a send racing its
+/// disposal on another thread writes to private memory instead of faulting.
 /// </remarks>
-internal static unsafe class Uitt
+internal static unsafe class Uitt<TSender> where TSender : class
 {
     /// <summary>How many senders one process can have registered at once.</summary>
     internal const int Capacity = 1024;
 
     private static readonly Lock s_lock = new();
-    private static readonly UintrSender?[] s_entries = new UintrSender?[Capacity];
+    private static readonly TSender?[] s_entries = new TSender?[Capacity];
+    private static readonly bool[] s_taken = new bool[Capacity];
     private static readonly HashSet<(ulong Device, ulong Inode)> s_registeredPages = [];
     private static readonly (ulong Device, ulong Inode)?[] s_pageByIndex = new (ulong, ulong)?[Capacity];
     private static SafeMappingHandle? s_slots;
 
     /// <summary>The sender at <paramref name="index"/>, or null when none is registered there.</summary>
-    public static UintrSender? Lookup(int index) =>
+    public static TSender? Lookup(int index) =>
         (uint)index < Capacity ? Volatile.Read(ref s_entries[index]) : null;
 
-    /// <summary>Maps <paramref name="fd"/>'s page into a free slot and records the sender made for it.</summary>
-    public static UintrSender Register(UintrFd fd, Func<int, Upid, int, UintrSender> create)
+    /// <summary>
+    /// Takes a free index and maps the vector page <paramref name="handle"/> into its slot.
+    /// </summary>
+    /// <exception cref="UintrException">
+    /// EISCONN when this page is already registered; EOPNOTSUPP when it is not a uintr page;
+    /// ECONNRESET or ESHUTDOWN when its vector or receiver is gone; ENOSPC when the table is full.
+    /// </exception>
+    public static int TakeMapped(SafeFileDescriptorHandle handle, int expectedVector, out Upid upid, out int vector)
     {
-        SafeFileDescriptorHandle handle = fd.Handle;
         var identity = VectorPageFile.Identity(handle);
         lock (s_lock)
         {
             if (s_registeredPages.Contains(identity))
-                throw new UintrException(Errno.EISCONN, $"Vector {fd.Vector} of receiver {fd.ReceiverPid} is already registered as a sender in this process.");
+                throw SenderErrors.AlreadyRegistered(expectedVector);
             int index = FreeIndex();
             s_slots ??= SafeMappingHandle.Reserve((ulong)Capacity * PageSize);
-            byte* slot = s_slots.Address + ((long)index * PageSize);
+            byte* slot = SlotAddress(index);
             Errno.Check(Shim.MapSharedFixed(slot, handle, PageSize), "mmap (sender page)");
             var page = new VectorPage(slot);
             try
             {
                 if (page.DescribeHeaderProblem() is { } problem)
                     throw new UintrException(Errno.EOPNOTSUPP, $"The descriptor's page is not a uintr page: {problem}.");
-                int vector = (int)page.VectorField;
-                Upid upid = page.UpidOf(vector);
+                vector = (int)page.VectorField;
+                upid = page.UpidOf(vector);
                 if (upid.IsClosed)
-                    throw new UintrException(Errno.ECONNRESET, $"Vector {vector} was closed by its receiver.");
+                    throw SenderErrors.VectorClosed(vector);
                 if (upid.IsOwnerDead)
-                    throw new UintrException(Errno.ESHUTDOWN, $"The process that receives vector {vector} has exited.");
-                UintrSender sender = create(index, upid, vector);
-                s_registeredPages.Add(identity);
-                s_pageByIndex[index] = identity;
-                Volatile.Write(ref s_entries[index], sender);
-                return sender;
+                    throw SenderErrors.ReceiverDied(vector);
             }
             catch
             {
                 Retire(slot);
                 throw;
             }
+            s_taken[index] = true;
+            s_registeredPages.Add(identity);
+            s_pageByIndex[index] = identity;
+            return index;
         }
     }
 
-    /// <summary>Records a sender that needs an index but no page (the native path: the kernel holds the target).</summary>
-    public static UintrSender RegisterUnmapped(Func<int, UintrSender> create)
+    /// <summary>Takes a free index without a page (the hardware path: the kernel holds the target).</summary>
+    /// <exception cref="UintrException">ENOSPC when the table is full.</exception>
+    public static int Take()
     {
         lock (s_lock)
         {
             int index = FreeIndex();
-            UintrSender sender = create(index);
-            Volatile.Write(ref s_entries[index], sender);
-            return sender;
+            s_taken[index] = true;
+            return index;
         }
     }
 
-    /// <summary>Frees <paramref name="index"/>; sends through it afterwards reach a private zero page.</summary>
-    public static void Unregister(int index, bool mapped = true)
+    /// <summary>Makes <paramref name="sender"/> the entry at a taken <paramref name="index"/>: <see cref="Lookup"/> finds it from now on.</summary>
+    public static void Publish(int index, TSender sender) => Volatile.Write(ref s_entries[index], sender);
+
+    /// <summary>Frees <paramref name="index"/>; sends through its slot afterwards reach a private zero page.</summary>
+    public static void Free(int index)
     {
         lock (s_lock)
         {
             Volatile.Write(ref s_entries[index], null);
+            s_taken[index] = false;
             if (s_pageByIndex[index] is { } identity)
+            {
                 s_registeredPages.Remove(identity);
-            s_pageByIndex[index] = null;
-            if (mapped)
-                Retire(s_slots!.Address + ((long)index * PageSize));
+                s_pageByIndex[index] = null;
+                Retire(SlotAddress(index));
+            }
         }
     }
 
     /// <summary>The lowest free index; under <see cref="s_lock"/>.</summary>
     private static int FreeIndex()
     {
-        int index = Array.IndexOf(s_entries, null);
+        int index = Array.IndexOf(s_taken, false);
         return index >= 0 ? index
             : throw new UintrException(Errno.ENOSPC, $"The process already has {Capacity} senders registered.");
     }
+
+    private static byte* SlotAddress(int index) => s_slots!.Address + ((long)index * PageSize);
 
     private static void Retire(byte* slot) =>
         Errno.Check(Shim.MapPrivateZeroFixed(slot, PageSize), "mmap (retire sender page)");

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using UintrIpc.FdPassing;
+using UintrIpc.Wire;
 using UintrIpc.Interop;
 using static UintrIpc.Wire.DescriptorMessageLayout;
 

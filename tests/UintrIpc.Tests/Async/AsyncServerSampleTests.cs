@@ -17,5 +17,8 @@ public sealed class AsyncServerSampleTests
         Assert.True(total.Success, output);
         Assert.True(long.Parse(total.Groups[1].Value.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture) > 0, output);
         Assert.True(int.Parse(total.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) < 100, $"a thread per receiver? {output}");
+        // The wake latency is printed beside the same server's on .NET async sockets.
+        Assert.Matches(@"UintrIpc WaitAsync +[\d.]+ µs +[\d.]+ µs", output);
+        Assert.Matches(@"\.NET async socket pair +[\d.]+ µs +[\d.]+ µs", output);
     }
 }

@@ -1,4 +1,4 @@
-using UintrIpc.Dispatch;
+using UintrIpc.Engine;
 
 namespace UintrIpc.Tests.Async;
 
@@ -37,6 +37,16 @@ internal static class AsyncWait
         return task.GetAwaiter().GetResult();
     }
 
+    /// <summary>Blocks until <paramref name="task"/> ended, whatever its outcome, or <paramref name="bound"/> passed; whether it ended.</summary>
+    public static bool Ends(Task task, TimeSpan bound) => Task.WaitAny([task], bound) == 0;
+
+    /// <summary>Blocks until <paramref name="task"/> finished and rethrows its exception; a hang fails the test.</summary>
+    public static void Finish(Task task)
+    {
+        Assert.True(Ends(task, Until.Hang), "the task never completed");
+        task.GetAwaiter().GetResult();
+    }
+
     /// <summary>Blocks until every task finished, whatever their outcome; a hang fails the test.</summary>
     public static void Settle(IEnumerable<Task> tasks)
     {
@@ -49,7 +59,7 @@ internal static class AsyncWait
 
     /// <summary>Polls until no receiver is left in the dispatcher (the tests run one at a time).</summary>
     public static void DispatcherEmpty() =>
-        Assert.True(Until.True(() => Dispatcher.Waiting == 0), $"{Dispatcher.Waiting} receivers still in the dispatcher");
+        Assert.True(Until.True(() => FutexEngine.Waiting == 0), $"{FutexEngine.Waiting} receivers still in the dispatcher");
 
     /// <summary>
     /// Runs <paramref name="iteration"/> <paramref name="iterations"/> times between two counts of
@@ -71,7 +81,7 @@ internal static class AsyncWait
             var before = ProcessResources.Settled();
             for (int i = 0; i < iterations; i++)
                 iteration();
-            Assert.True(Until.True(() => Dispatch.Dispatcher.Waiting == 1), "a waiter stayed in the dispatcher");
+            Assert.True(Until.True(() => FutexEngine.Waiting == 1), "a waiter stayed in the dispatcher");
             var after = ProcessResources.Now();
             failure = after.SameCounts(before) ? "" : after.DescribeChangesSince(before);
         }

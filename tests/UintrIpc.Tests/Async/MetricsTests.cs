@@ -9,7 +9,7 @@ public sealed class MetricsTests
     [
         "uintr.receiver.posts", "uintr.receiver.deliveries", "uintr.receiver.blocks", "uintr.receiver.wakeups",
         "uintr.receiver.spurious_wakeups", "uintr.sender.sends", "uintr.sender.failed_sends",
-        "uintr.dispatcher.waiting", "uintr.dispatcher.threads",
+        "uintr.dispatcher.waiting", "uintr.dispatcher.threads", "uintr.dispatcher.wakeups",
     ];
 
     private static Dictionary<string, long> Read()
@@ -25,7 +25,11 @@ public sealed class MetricsTests
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => values[instrument.Name] = value);
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (tags.Length == 0) // unnamed receivers (and the instruments that are not per receiver)
+                values[instrument.Name] = value;
+        });
         listener.Start();
         listener.RecordObservableInstruments();
         foreach (string name in Instruments)
@@ -62,6 +66,7 @@ public sealed class MetricsTests
         Assert.Equal(1, after["uintr.receiver.blocks"] - before["uintr.receiver.blocks"]);
         Assert.Equal(1, after["uintr.receiver.wakeups"] - before["uintr.receiver.wakeups"]);
         Assert.Equal(0, after["uintr.receiver.spurious_wakeups"] - before["uintr.receiver.spurious_wakeups"]);
+        Assert.Equal(1, after["uintr.dispatcher.wakeups"] - before["uintr.dispatcher.wakeups"]);
         Assert.True(Until.True(() => Read()["uintr.dispatcher.waiting"] == before["uintr.dispatcher.waiting"]));
     }
 

@@ -1,4 +1,4 @@
-using UintrIpc.Dispatch;
+using UintrIpc.Engine;
 
 namespace UintrIpc.Tests.Async;
 
@@ -12,7 +12,7 @@ public sealed class WaitAsyncDisposeTests
         UintrFd fd = receiver.CreateFd(3);
         ValueTask<bool> wait = receiver.WaitAsync(Timeout.InfiniteTimeSpan);
         AsyncWait.Asleep(receiver);
-        Assert.Equal(1, Dispatcher.Waiting);
+        Assert.Equal(1, FutexEngine.Waiting);
         long start = Stopwatch.GetTimestamp();
         receiver.Dispose();
         Assert.Throws<ObjectDisposedException>(() => AsyncWait.Finish(wait));

@@ -1,4 +1,4 @@
-using UintrIpc.Dispatch;
+using UintrIpc.Engine;
 
 namespace UintrIpc.Tests.Async;
 
@@ -17,7 +17,7 @@ public sealed class WaitAsyncExclusionTests
         Assert.Throws<InvalidOperationException>(() => receiver.WaitAsync(Until.Hang));
         Assert.Throws<InvalidOperationException>(() => receiver.Wait(TimeSpan.Zero));
         Assert.Throws<InvalidOperationException>(() => receiver.Poll());
-        Assert.Equal(1, Dispatcher.Waiting);
+        Assert.Equal(1, FutexEngine.Waiting);
         sender.Send();
         Assert.True(AsyncWait.Finish(first));
         Assert.Equal([1], recorder.Calls);

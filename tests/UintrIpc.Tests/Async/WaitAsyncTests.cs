@@ -1,4 +1,5 @@
-using UintrIpc.Dispatch;
+using UintrIpc.TestInterop;
+using UintrIpc.Engine;
 
 namespace UintrIpc.Tests.Async;
 
@@ -38,25 +39,29 @@ public sealed class WaitAsyncTests
     }
 
     [Fact]
-    public void A_post_to_a_sleeping_waiter_completes_it_with_true_and_the_handler_runs_off_the_dispatcher()
+    public void A_post_to_a_sleeping_waiter_completes_it_with_true_and_the_handler_runs_on_the_woken_thread_given_away()
     {
         string? handlerThread = null;
-        bool handlerOnPool = false;
+        int[] leadersDuringHandler = [0];
+        int handlerTid = 0;
         using var receiver = UintrReceiver.Register(_ =>
         {
             handlerThread = Thread.CurrentThread.Name;
-            handlerOnPool = Thread.CurrentThread.IsThreadPoolThread;
+            handlerTid = LibC.gettid();
+            leadersDuringHandler = FutexEngine.LeaderThreadIds();
         }, AsyncWait.NoSpin);
         using UintrFd fd = receiver.CreateFd(40);
         using var sender = UintrSender.Register(fd);
         ValueTask<bool> wait = AsyncWait.WithoutContext(() => receiver.WaitAsync(Until.Hang));
         Assert.False(wait.IsCompleted);
         AsyncWait.Asleep(receiver);
-        Assert.Equal(1, Dispatcher.Waiting);
+        Assert.Equal(1, FutexEngine.Waiting);
         sender.Send();
         Assert.True(AsyncWait.Finish(wait));
-        Assert.NotEqual("UintrIpc dispatcher", handlerThread);
-        Assert.True(handlerOnPool, "with no synchronization context the await resumes on the thread pool, and the handler runs there");
+        // With no synchronization context the handler runs on the engine thread the kernel woke,
+        // which no longer leads any shard while the application's code runs there.
+        Assert.Equal("UintrIpc engine", handlerThread);
+        Assert.DoesNotContain(handlerTid, leadersDuringHandler);
         Assert.Equal(1, receiver.Statistics.Wakeups);
         AsyncWait.DispatcherEmpty();
     }
@@ -149,7 +154,7 @@ public sealed class WaitAsyncTests
         using var receiver = UintrReceiver.Register(_ => { }, AsyncWait.NoSpin);
         using UintrFd fd = receiver.CreateFd(0);
         Assert.Throws<OperationCanceledException>(() => receiver.WaitAsync(Until.Hang, new CancellationToken(canceled: true)));
-        Assert.Equal(0, Dispatcher.Waiting);
+        Assert.Equal(0, FutexEngine.Waiting);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class DetectionTests
     [Fact]
     public void Cpu_bit_off_means_no_native_path_and_names_the_CPU()
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(cpu: false));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(cpu: false));
         Assert.False(caps.CpuSupportsUintr);
         Assert.True(caps.KernelSupportsUintr);
         Assert.False(caps.NativeAvailable);
@@ -27,7 +27,7 @@ public sealed class DetectionTests
     [Fact]
     public void Cpu_bit_on_without_the_kernel_flag_means_no_native_path_and_names_the_kernel()
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(kernel: false, release: "6.18.44-fc-v595"));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(kernel: false, release: "6.18.44-fc-v595"));
         Assert.True(caps.CpuSupportsUintr);
         Assert.False(caps.KernelSupportsUintr);
         Assert.Null(caps.SyscallTable);
@@ -43,7 +43,7 @@ public sealed class DetectionTests
     [Fact]
     public void Cpu_and_kernel_on_an_RFC_era_kernel_get_the_RFC_v1_table_by_default()
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine());
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine());
         Assert.True(caps.CpuSupportsUintr);
         Assert.True(caps.KernelSupportsUintr);
         Assert.Equal(UintrSyscallTable.RfcV1, caps.SyscallTable);
@@ -61,7 +61,7 @@ public sealed class DetectionTests
     [InlineData("6.18.44-fc-v595")]
     public void Cpu_and_kernel_on_a_kernel_where_449_is_futex_waitv_get_no_default_table(string release)
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(release: release));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(release: release));
         Assert.True(caps.CpuSupportsUintr);
         Assert.True(caps.KernelSupportsUintr);
         Assert.Null(caps.SyscallTable);
@@ -78,7 +78,7 @@ public sealed class DetectionTests
     [InlineData("not-a-release")]
     public void Cpu_and_kernel_with_an_unreadable_release_get_no_default_table(string? release)
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(release: release));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(release: release));
         Assert.Null(caps.SyscallTable);
         Assert.False(caps.NativeAvailable);
         Assert.Contains("UINTR_IPC_SYSCALLS", caps.Reason);
@@ -87,7 +87,7 @@ public sealed class DetectionTests
     [Fact]
     public void A_custom_table_from_UINTR_IPC_SYSCALLS_is_used_on_any_kernel_that_advertises_uintr()
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(release: "6.1.0-uintr", syscalls: "471, 472,473,474,475,476,uintr-next"));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(release: "6.1.0-uintr", syscalls: "471, 472,473,474,475,476,uintr-next"));
         Assert.Equal(new UintrSyscallTable(471, 472, 473, 474, 475, 476) { Abi = UintrSyscallAbi.UintrNext }, caps.SyscallTable);
         Assert.True(caps.NativeAvailable);
         Assert.Equal(UintrMode.Native, caps.AutomaticMode);
@@ -97,7 +97,7 @@ public sealed class DetectionTests
     [Fact]
     public void A_custom_table_overrides_the_RFC_default()
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(syscalls: "460,461,462,463,464,465"));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(syscalls: "460,461,462,463,464,465"));
         Assert.Equal(new UintrSyscallTable(460, 461, 462, 463, 464, 465), caps.SyscallTable);
         Assert.Equal(UintrSyscallAbi.RfcV1, caps.SyscallTable!.Abi);
         Assert.True(caps.NativeAvailable);
@@ -113,7 +113,7 @@ public sealed class DetectionTests
     [InlineData("yes")]
     public void A_malformed_UINTR_IPC_SYSCALLS_is_reported_and_disables_the_native_path(string syscalls)
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(syscalls: syscalls));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(syscalls: syscalls));
         Assert.True(caps.CpuSupportsUintr);
         Assert.True(caps.KernelSupportsUintr);
         Assert.Null(caps.SyscallTable);
@@ -128,7 +128,7 @@ public sealed class DetectionTests
     [Fact]
     public void A_configured_table_without_the_kernel_flag_is_kept_but_not_trusted()
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(kernel: false, release: "6.18.0", syscalls: "rfc-v1"));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(kernel: false, release: "6.18.0", syscalls: "rfc-v1"));
         Assert.Equal(UintrSyscallTable.RfcV1, caps.SyscallTable);
         Assert.False(caps.NativeAvailable);
         Assert.Contains("kernel support", caps.Reason);
@@ -138,7 +138,7 @@ public sealed class DetectionTests
     [Fact]
     public void A_non_x86_process_never_gets_the_native_path()
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(x64: false, syscalls: "rfc-v1"));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(x64: false, syscalls: "rfc-v1"));
         Assert.False(caps.CpuSupportsUintr);
         Assert.False(caps.KernelSupportsUintr);
         Assert.False(caps.NativeAvailable);
@@ -149,7 +149,7 @@ public sealed class DetectionTests
     [Fact]
     public void Unavailable_CPUID_counts_as_no_CPU_support()
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine() with { CpuidLeaf7Edx = null });
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine() with { CpuidLeaf7Edx = null });
         Assert.False(caps.CpuSupportsUintr);
         Assert.Contains("CPUID leaf 7 is not available", caps.Reason);
     }
@@ -157,7 +157,7 @@ public sealed class DetectionTests
     [Fact]
     public void Unreadable_cpuinfo_counts_as_no_kernel_support()
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine() with { CpuInfoFlags = null });
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine() with { CpuInfoFlags = null });
         Assert.False(caps.KernelSupportsUintr);
         Assert.Contains("/proc/cpuinfo is unreadable", caps.Reason);
     }
@@ -169,7 +169,7 @@ public sealed class DetectionTests
     [InlineData("")]
     public void Only_the_exact_uintr_flag_counts(string flags)
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine() with { CpuInfoFlags = flags });
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine() with { CpuInfoFlags = flags });
         Assert.False(caps.KernelSupportsUintr);
         Assert.False(caps.NativeAvailable);
     }
@@ -177,7 +177,7 @@ public sealed class DetectionTests
     [Fact]
     public void Every_missing_piece_is_named_at_once()
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(cpu: false, kernel: false, release: "6.18.44"));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(cpu: false, kernel: false, release: "6.18.44"));
         Assert.Contains("CPU support", caps.Reason);
         Assert.Contains("kernel support", caps.Reason);
         Assert.Contains("a syscall table", caps.Reason);
@@ -186,7 +186,7 @@ public sealed class DetectionTests
     [Fact]
     public void ToString_is_a_multi_line_report_of_every_fact()
     {
-        string report = UintrDetection.Detect(Machine(cpu: false, release: "6.18.44-fc-v595", mode: "futex")).ToString();
+        string report = UintrCapabilities.Detect(Machine(cpu: false, release: "6.18.44-fc-v595", mode: "futex")).ToString();
         string[] lines = report.Split('\n');
         Assert.True(lines.Length >= 8, report);
         Assert.Contains("CPU UINTR:      no", report);

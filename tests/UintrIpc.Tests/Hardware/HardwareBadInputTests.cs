@@ -3,7 +3,6 @@ using UintrIpc.Detection;
 using UintrIpc.FutexPath;
 using UintrIpc.Hardware;
 using UintrIpc.Interop;
-using UintrIpc.Tests.CrossProcess;
 using UintrIpc.Wire;
 
 namespace UintrIpc.Tests.Hardware;
@@ -66,7 +65,7 @@ public sealed class HardwareBadInputTests
         using var path = new HardwareReceiverPath();
         int first = Shim.UintrCreateFd(Table.CreateFd, 2, 0);
         Assert.True(first >= 0);
-        int copy = Libc.dup(first);
+        int copy = LibC.dup(first);
         Assert.True(copy >= 0);
         Sys.Close(first);
         Assert.Equal(-EBUSY, Shim.UintrCreateFd(Table.CreateFd, 2, 0)); // a duplicate still refers to it
@@ -96,7 +95,7 @@ public sealed class HardwareBadInputTests
     {
         var path = new HardwareReceiverPath();
         SafeFileDescriptorHandle fd = path.OpenVector(6);
-        using SafeFileDescriptorHandle kept = new(Libc.dup(fd.Fd));
+        using SafeFileDescriptorHandle kept = new(LibC.dup(fd.Fd));
         path.Dispose(); // on the owner thread: unregistered
         var e = Assert.Throws<UintrException>(() => new HardwareSender(kept));
         Assert.Equal(ECONNRESET, e.Errno);
@@ -107,7 +106,7 @@ public sealed class HardwareBadInputTests
     {
         // A simulating process refuses kind 2 (a kernel uintr_fd) and a real one refuses kind 3.
         ushort other = UintrCapabilities.Current.Simulated ? DescriptorMessageLayout.KindNative : DescriptorMessageLayout.KindNativeSimulated;
-        var (a, b) = Sys.SocketPair(Sys.SOCK_STREAM);
+        var (a, b) = Sys.SocketPair(LibC.SOCK_STREAM);
         using (a)
         using (b)
         {
@@ -123,7 +122,7 @@ public sealed class HardwareBadInputTests
     [HardwareOnlyFact]
     public void A_descriptor_of_this_processs_native_kind_that_is_not_a_uintr_fd_is_EOPNOTSUPP()
     {
-        var (a, b) = Sys.SocketPair(Sys.SOCK_SEQPACKET);
+        var (a, b) = Sys.SocketPair(LibC.SOCK_SEQPACKET);
         using (a)
         using (b)
         {
@@ -160,7 +159,7 @@ public sealed class SimulatedKindTests
     [Fact]
     public void A_simulated_kind_message_is_EOPNOTSUPP_unless_it_carries_a_simulated_uintr_fd()
     {
-        var (a, b) = Sys.SocketPair(Sys.SOCK_STREAM);
+        var (a, b) = Sys.SocketPair(LibC.SOCK_STREAM);
         using (a)
         using (b)
         {

@@ -1,6 +1,5 @@
 using UintrIpc.FutexPath;
 using UintrIpc.Hardware;
-using UintrIpc.Tests.CrossProcess;
 using UintrIpc.Wire;
 using Xunit.Abstractions;
 

@@ -47,7 +47,7 @@ public sealed class ModeResolutionTests
     [InlineData(UintrMode.Native)]
     public void An_invalid_UINTR_IPC_MODE_fails_every_registration_with_EINVAL(UintrMode? requested)
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(mode: "garbage"));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(mode: "garbage"));
         var e = Assert.Throws<UintrException>(() => caps.Resolve(requested));
         Assert.Equal(22, e.Errno);
         Assert.Contains("UINTR_IPC_MODE", e.Message);
@@ -57,8 +57,8 @@ public sealed class ModeResolutionTests
     [Fact]
     public void Without_overrides_null_resolves_to_the_automatic_mode()
     {
-        Assert.Equal(UintrMode.Native, UintrDetection.Detect(Machine()).Resolve(null));
-        Assert.Equal(UintrMode.Futex, UintrDetection.Detect(Machine(cpu: false)).Resolve(null));
+        Assert.Equal(UintrMode.Native, UintrCapabilities.Detect(Machine()).Resolve(null));
+        Assert.Equal(UintrMode.Futex, UintrCapabilities.Detect(Machine(cpu: false)).Resolve(null));
     }
 
     [Theory]
@@ -66,7 +66,7 @@ public sealed class ModeResolutionTests
     [InlineData("auto")]
     public void Auto_or_unset_uses_the_options(string? mode)
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(mode: mode));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(mode: mode));
         Assert.Equal(UintrMode.Futex, caps.Resolve(UintrMode.Futex));
         Assert.Equal(UintrMode.Native, caps.Resolve(UintrMode.Native));
     }
@@ -77,7 +77,7 @@ public sealed class ModeResolutionTests
     [InlineData(UintrMode.Native)]
     public void UINTR_IPC_MODE_futex_overrides_the_options_even_where_native_runs(UintrMode? requested)
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(mode: "futex"));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(mode: "futex"));
         Assert.True(caps.NativeAvailable);
         Assert.Equal(UintrMode.Futex, caps.AutomaticMode);
         Assert.Equal(UintrMode.Futex, caps.Resolve(requested));
@@ -89,7 +89,7 @@ public sealed class ModeResolutionTests
     [InlineData(UintrMode.Futex)]
     public void UINTR_IPC_MODE_native_overrides_the_options_where_native_runs(UintrMode? requested)
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(mode: "native"));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(mode: "native"));
         Assert.Equal(UintrMode.Native, caps.Resolve(requested));
     }
 
@@ -99,7 +99,7 @@ public sealed class ModeResolutionTests
     [InlineData(UintrMode.Native)]
     public void UINTR_IPC_MODE_native_where_unsupported_is_EOPNOTSUPP_naming_the_variable_and_what_is_missing(UintrMode? requested)
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(cpu: false, kernel: false, release: "6.18.44", mode: "native"));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(cpu: false, kernel: false, release: "6.18.44", mode: "native"));
         var e = Assert.Throws<UintrException>(() => caps.Resolve(requested));
         Assert.Equal(95, e.Errno);
         Assert.Contains("UINTR_IPC_MODE=native", e.Message);
@@ -111,7 +111,7 @@ public sealed class ModeResolutionTests
     [Fact]
     public void Options_asking_for_native_where_the_kernel_lacks_it_is_EOPNOTSUPP_naming_the_kernel()
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(kernel: false, release: "6.18.44"));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(kernel: false, release: "6.18.44"));
         var e = Assert.Throws<UintrException>(() => caps.Resolve(UintrMode.Native));
         Assert.Equal(95, e.Errno);
         Assert.Contains("UintrReceiverOptions.Mode", e.Message);
@@ -124,7 +124,7 @@ public sealed class ModeResolutionTests
     [Fact]
     public void Options_asking_for_native_with_a_malformed_table_is_EOPNOTSUPP_naming_the_table()
     {
-        UintrCapabilities caps = UintrDetection.Detect(Machine(syscalls: "449,450"));
+        UintrCapabilities caps = UintrCapabilities.Detect(Machine(syscalls: "449,450"));
         var e = Assert.Throws<UintrException>(() => caps.Resolve(UintrMode.Native));
         Assert.Equal(95, e.Errno);
         Assert.Contains("a syscall table", e.Message);

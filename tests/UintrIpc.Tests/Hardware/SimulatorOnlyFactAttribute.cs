@@ -42,7 +42,7 @@ internal static class OwnThread
     {
         var counters = new ulong[5];
         fixed (ulong* p = counters)
-            UintrIpc.Interop.Shim.SimCounters(p);
+            SimulatorHooks.Counters(p);
         return counters;
     }
 }

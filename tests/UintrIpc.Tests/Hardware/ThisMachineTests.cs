@@ -51,7 +51,7 @@ public sealed class ThisMachineTests(ITestOutputHelper output)
     [Fact]
     public void Current_agrees_with_a_fresh_detection_of_the_same_facts()
     {
-        UintrCapabilities fresh = UintrDetection.Detect(PlatformFacts.Read());
+        UintrCapabilities fresh = UintrCapabilities.Detect(PlatformFacts.Read());
         UintrCapabilities current = UintrCapabilities.Current;
         Assert.Equal(fresh.NativeAvailable, current.NativeAvailable);
         Assert.Equal(fresh.AutomaticMode, current.AutomaticMode);
@@ -105,17 +105,17 @@ public sealed class ThisMachineTests(ITestOutputHelper output)
     {
         if (UintrCapabilities.Current.NativeAvailable)
             return;
-        int raw = Libc.eventfd(0, Libc.O_CLOEXEC);
+        int raw = LibC.eventfd(0, LibC.O_CLOEXEC);
         Assert.True(raw >= 0);
         using var fd = new SafeFileDescriptorHandle(raw);
         var e = Assert.Throws<UintrException>(() => new HardwareSender(fd));
         Assert.Equal(95, e.Errno);
         Assert.Contains("HardwareSender is hardware-only", e.Message);
         Assert.False(fd.IsClosed);
-        Assert.True(Libc.fcntl(raw, Libc.F_GETFD, 0) >= 0);
+        Assert.True(LibC.fcntl(raw, LibC.F_GETFD, 0) >= 0);
         // The reference count is untouched: disposing closes the descriptor.
         fd.Dispose();
-        Assert.Equal(-1, Libc.fcntl(raw, Libc.F_GETFD, 0));
+        Assert.Equal(-1, LibC.fcntl(raw, LibC.F_GETFD, 0));
     }
 
     [Fact]

@@ -32,9 +32,9 @@ public sealed class WaitWindowInjectionTests(ITestOutputHelper output)
         var (steps, inWindow, rewritesBefore) = (0, 0, OwnThread.SimulatorCounters()[3]);
         for (int step = 0; step < MaxSteps; step++)
         {
-            Assert.Equal(0, Shim.SimArmInjection(step, Vector));
+            Assert.Equal(0, SimulatorHooks.ArmInjection(step, Vector));
             BlockResult result = path.Block(Bit, path.Generation, Timeout, () => true);
-            int outcome = Shim.SimInjectionResult();
+            int outcome = SimulatorHooks.InjectionResult();
             Assert.True((outcome & Injected) != 0, $"step {step}: the injection never happened");
             Assert.True(result.Posted == Bit && !result.TimedOut,
                 $"step {step} ({Describe(outcome)}): lost: posted {result.Posted:x}, timed out {result.TimedOut}");
@@ -60,9 +60,9 @@ public sealed class WaitWindowInjectionTests(ITestOutputHelper output)
         int steps = 0;
         for (int step = 0; step < MaxSteps; step++)
         {
-            Assert.Equal(0, Shim.SimArmInjection(step, -1));
+            Assert.Equal(0, SimulatorHooks.ArmInjection(step, -1));
             BlockResult result = path.Block(Bit, path.Generation, Timeout, () => true);
-            int outcome = Shim.SimInjectionResult();
+            int outcome = SimulatorHooks.InjectionResult();
             Assert.True((outcome & Injected) != 0, $"step {step}: the injection never happened");
             Assert.False(result.TimedOut, $"step {step} ({Describe(outcome)}): the Interrupt was lost, the wait ran into its timeout");
             steps++;

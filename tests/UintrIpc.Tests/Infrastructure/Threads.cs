@@ -26,4 +26,22 @@ internal static class Threads
 
     /// <summary>Whether the thread named <paramref name="name"/> sleeps in a futex wait.</summary>
     public static bool AsleepInFutex(string name) => WaitChannel(name).Contains("futex", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether the thread <paramref name="tid"/> of this process is asleep in the kernel's futex
+    /// wait: state S in its stat and a futex function in its wchan (not merely about to sleep).
+    /// </summary>
+    public static bool AsleepInFutex(int tid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/self/task/{tid}/stat");
+            char state = stat[stat.LastIndexOf(')') + 2];
+            return state == 'S' && File.ReadAllText($"/proc/self/task/{tid}/wchan").Contains("futex", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false; // the thread exited
+        }
+    }
 }

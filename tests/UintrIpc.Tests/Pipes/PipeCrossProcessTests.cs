@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Xunit.Abstractions;
-using UintrIpc.Tests.CrossProcess;
 using static UintrIpc.Tests.Pipes.PipeTestKit;
 
 namespace UintrIpc.Tests.Pipes;
@@ -57,7 +56,8 @@ public class PipeCrossProcessTests(ITestOutputHelper output)
         {
             using var receiver = UintrReceiver.Register(_ => { });
             using UintrFd fd = receiver.CreateFd(0);
-            first.SendUintrFd(fd); // a uintr fd (kind 1) where a ring (kind 4) is expected
+            first.Send("UPC\u0001"u8); // a connector's role message (docs/PIPE.md section 7)...
+            first.SendUintrFd(fd); // ...then a uintr fd (kind 1) where a ring (kind 4) is expected
             var e = await Assert.ThrowsAsync<UintrException>(async () => await Bounded(second.AcceptUintrPipeAsync(), "accept"));
             Assert.Equal(71, e.Errno);
         }
@@ -165,6 +165,6 @@ public class PipeOwnerWordTests
     {
         uint value = Volatile.Read(ref *(uint*)word);
         Interlocked.Exchange(ref *(uint*)word, (value & 0x8000_0000) | 0x4000_0000);
-        Infrastructure.Futex.WakeAll((uint*)word);
+        Sys.FutexWakeAll((uint*)word);
     }
 }

@@ -91,7 +91,7 @@ public sealed class PortingClaimsTests
     {
         using var receiver = UintrReceiver.Register(_ => { });
         UintrFd original = receiver.CreateFd(13);
-        using UintrFd copy = UintrFd.FromFileDescriptor(Libc.Dup(original.FileDescriptor));
+        using UintrFd copy = UintrFd.FromFileDescriptor(Sys.Dup(original.FileDescriptor));
         using var sender = UintrSender.Register(copy);
         sender.Send();
         original.Dispose();

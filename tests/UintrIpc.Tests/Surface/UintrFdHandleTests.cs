@@ -1,6 +1,5 @@
 using Microsoft.Win32.SafeHandles;
 using UintrIpc.Hardware;
-using UintrIpc.Tests.CrossProcess;
 
 namespace UintrIpc.Tests.Surface;
 
@@ -28,7 +27,7 @@ public sealed class UintrFdHandleTests
         using (var receiver = UintrReceiver.Register(_ => delivered = true))
         using (UintrFd original = receiver.CreateFd(11))
         {
-            var handle = new SafeFileHandle(Libc.Dup(original.FileDescriptor), ownsHandle: true);
+            var handle = new SafeFileHandle(Sys.Dup(original.FileDescriptor), ownsHandle: true);
             int number = (int)handle.DangerousGetHandle();
             using (UintrFd adopted = UintrFd.FromFileDescriptor(handle))
             {
@@ -36,13 +35,13 @@ public sealed class UintrFdHandleTests
                 Assert.Equal(number, adopted.FileDescriptor);
                 Assert.True(handle.IsClosed);
                 handle.Dispose(); // must not close what the UintrFd now owns
-                Assert.True(Libc.IsOpen(number));
+                Assert.True(Sys.IsOpen(number));
                 using var sender = UintrSender.Register(adopted);
                 sender.Send();
                 Assert.Equal(1, receiver.Poll());
                 Assert.True(delivered);
             }
-            Assert.False(Libc.IsOpen(number));
+            Assert.False(Sys.IsOpen(number));
         }
         descriptors.AssertNoneAdded();
     }
@@ -54,7 +53,7 @@ public sealed class UintrFdHandleTests
         var e = Assert.Throws<UintrException>(() => UintrFd.FromFileDescriptor(handle));
         Assert.Equal(UintrError.OperationNotSupported, e.UintrErrorCode);
         Assert.False(handle.IsClosed);
-        Assert.True(Libc.IsOpen((int)handle.DangerousGetHandle()));
+        Assert.True(Sys.IsOpen((int)handle.DangerousGetHandle()));
     }
 
     [Fact]
@@ -122,7 +121,7 @@ public sealed class HardwareAdoptionTests
         int calls = 0;
         using var receiver = UintrReceiver.Register(_ => calls++, new UintrReceiverOptions { Mode = UintrMode.Native });
         using UintrFd fd = receiver.CreateFd(6);
-        using UintrFd adopted = UintrFd.FromFileDescriptor(Libc.Dup(fd.FileDescriptor));
+        using UintrFd adopted = UintrFd.FromFileDescriptor(Sys.Dup(fd.FileDescriptor));
         Assert.Equal(UintrMode.Native, adopted.Mode);
         Assert.Equal(6, adopted.Vector);
         using var sender = UintrSender.Register(adopted);

@@ -77,7 +77,8 @@ internal static unsafe class Sys
     public static int JunkPageMemfd() => SealedMemfd(LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW | LibC.F_SEAL_SEAL);
 
     /// <summary>A 4096-byte memfd of zeros carrying exactly <paramref name="seals"/>.</summary>
-    public static int SealedMemfd(int seals) => CreateMemfd(4096, default, seals, name: "junk-page", closeOnExec: false);
+    public static int SealedMemfd(int seals) =>
+        CreateMemfd(4096, default, seals, name: "junk-page", closeOnExec: false);
 
     /// <summary>A plain unsealed memfd of <paramref name="size"/> bytes.</summary>
     public static int PlainMemfd(long size) => CreateMemfd(size, default, seals: 0, allowSealing: false, name: "junk", closeOnExec: false);

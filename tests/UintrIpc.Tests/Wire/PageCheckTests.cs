@@ -1,3 +1,6 @@
+using UintrIpc.TestInterop;
+using UintrIpc.Tests.Infrastructure;
+
 namespace UintrIpc.Tests.Wire;
 
 /// <summary>

@@ -31,6 +31,12 @@ public sealed class UintrChannel : IDisposable, IAsyncDisposable
             _reader = new UintrChannelReader(consumer.Ring, consumer.Data, consumer.ProducerSpace);
     }
 
+    /// <summary>The ring this end reads, for tests that look at it or play a hostile peer.</summary>
+    internal ChannelRing? InputRing => _input?.Ring;
+
+    /// <summary>The ring this end writes.</summary>
+    internal ChannelRing OutputRing => _output.Ring;
+
     /// <summary>Two connected ends in this process: each one's <see cref="Writer"/> feeds the other's <see cref="Reader"/>.</summary>
     public static (UintrChannel First, UintrChannel Second) CreatePair(UintrChannelOptions? options = null) =>
         ChannelConnect.CreatePair(options);

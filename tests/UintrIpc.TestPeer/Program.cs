@@ -29,6 +29,7 @@
 //                                         round: Wait(10 s) for exactly one delivery, then Send.
 //                                         Exit 2 on a timeout, 3 on a wrong delivery count
 //   hold <path>                           receive a fd, register a sender, 'K', block until killed
+//   channel-echo|channel-hold|channel-produce   see ChannelPeer.cs
 //   send-once                             one receiver, one vector, one Send and Poll, in this
 //                                         process (for the JIT disassembly of Send)
 using System.Net.Sockets;
@@ -56,6 +57,9 @@ internal static class Program
                 ["hold", var path] => Hold(path),
                 ["pipe-echo", var path] => PipePeer.Echo(path),
                 ["pipe-stream", var path, var seed] => PipePeer.Stream(path, int.Parse(seed)),
+                ["channel-echo", var path] => ChannelPeer.Echo(path),
+                ["channel-hold", var path] => ChannelPeer.Hold(path),
+                ["channel-produce", var path, var id, var count, var mode] => ChannelPeer.Produce(path, int.Parse(id), int.Parse(count), mode),
                 ["send-once"] => SendOnce(),
                 _ => Usage(),
             };

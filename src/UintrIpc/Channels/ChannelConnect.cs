@@ -11,7 +11,10 @@ namespace UintrIpc.Channels;
 /// <summary>Setting up channel ends: in one process, over a socket (docs/CHANNEL.md section 10), and more producers (section 8).</summary>
 internal static class ChannelConnect
 {
-    /// <summary>Two ends in this process: no owner words (both live and die together).</summary>
+    /// <summary>
+    /// Two ends in this process. Both live and die together, but their owner words are claimed
+    /// all the same, so that either reader can take writers from other processes (section 8).
+    /// </summary>
     public static (UintrChannel, UintrChannel) CreatePair(UintrChannelOptions? options)
     {
         int size = options?.RingSize ?? RingDescriptor.DefaultRingSize;
@@ -21,12 +24,14 @@ internal static class ChannelConnect
         cleanup.Add(new Kept(firstToSecond));
         SafeFileDescriptorHandle secondToFirst = ChannelFile.Create(size);
         cleanup.Add(new Kept(secondToFirst));
-        ConsumerSide firstIn = cleanup.Add(Consumer(secondToFirst, size, spin, owned: null));
-        ConsumerSide secondIn = cleanup.Add(Consumer(firstToSecond, size, spin, owned: null));
+        ConsumerSide firstIn = cleanup.Add(Consumer(secondToFirst, size, spin, cleanup.Add(RobustKeeper.Claim(secondToFirst, ConsumerOwnerOffset))));
+        ConsumerSide secondIn = cleanup.Add(Consumer(firstToSecond, size, spin, cleanup.Add(RobustKeeper.Claim(firstToSecond, ConsumerOwnerOffset))));
         Doorbell firstSpace = cleanup.Add(Doorbell.Create(spin));
         Doorbell secondSpace = cleanup.Add(Doorbell.Create(spin));
-        ProducerSide firstOut = cleanup.Add(new ProducerSide(Map(firstToSecond, size, cleanup), 0, firstSpace, cleanup.Add(UintrSender.Register(secondIn.Data.Fd)), null));
-        ProducerSide secondOut = cleanup.Add(new ProducerSide(Map(secondToFirst, size, cleanup), 0, secondSpace, cleanup.Add(UintrSender.Register(firstIn.Data.Fd)), null));
+        ProducerSide firstOut = cleanup.Add(new ProducerSide(Map(firstToSecond, size, cleanup), 0, firstSpace,
+            cleanup.Add(UintrSender.Register(secondIn.Data.Fd)), cleanup.Add(RobustKeeper.Claim(firstToSecond, SlotOwnerOffset(0)))));
+        ProducerSide secondOut = cleanup.Add(new ProducerSide(Map(secondToFirst, size, cleanup), 0, secondSpace,
+            cleanup.Add(UintrSender.Register(firstIn.Data.Fd)), cleanup.Add(RobustKeeper.Claim(secondToFirst, SlotOwnerOffset(0)))));
         firstIn.Attach(0, cleanup.Add(UintrSender.Register(secondSpace.Fd)), watchOwner: false);
         secondIn.Attach(0, cleanup.Add(UintrSender.Register(firstSpace.Fd)), watchOwner: false);
         var pair = (new UintrChannel(firstOut, firstIn), new UintrChannel(secondOut, secondIn));

@@ -46,7 +46,7 @@ internal sealed unsafe class ChannelProducer(ChannelRing ring, int slot, Doorbel
             ulong v = Volatile.Read(ref ring.Tail);                                       // M1
             ulong t = v & PositionMask;
             ulong holder = v >> LockShift;
-            if ((t & (RecordAlign - 1)) != 0 || t < _head || t - _head > size || holder > MaxProducers)
+            if ((t & (RecordAlign - 1)) != 0 || t < _head || holder > MaxProducers)
                 throw Fail($"a tail of {t} (lock {holder}) against a head of {_head}");
             if (holder != 0)
             {
@@ -59,20 +59,23 @@ internal sealed unsafe class ChannelProducer(ChannelRing ring, int slot, Doorbel
             ulong offset = t & ring.Mask;
             bool pad = offset + rec > size;
             ulong need = pad ? size - offset : rec;
-            if (t + need + WordSize > _head + size)                                        // M2
+            // M2. The head this producer knows of may be far behind: other producers' claims
+            // moved tail since. A tail more than the ring ahead of the head read after it is
+            // impossible, and so is a head past a tail that did not move.
+            if (t + need + WordSize > _head + size)
             {
                 ulong h = Volatile.Read(ref ring.Head);
+                if ((h & (RecordAlign - 1)) != 0 || h < _head)
+                    throw Fail($"a head of {h} after one of {_head}");
                 if (h > t)
                 {
-                    // Others claimed and the consumer passed them since M1: look at tail again,
-                    // unless tail did not move, and then the head is impossible.
                     if (v == staleTail)
                         throw Fail($"a head of {h} past the tail of {t}");
                     staleTail = v;
                     continue;
                 }
-                if ((h & (RecordAlign - 1)) != 0 || h < _head)
-                    throw Fail($"a head of {h} after one of {_head}");
+                if (t - h > size)
+                    throw Fail($"a tail of {t} more than the ring ahead of the head of {h}");
                 _head = h;
                 if (t + need + WordSize > h + size)
                     return ClaimOutcome.Full;

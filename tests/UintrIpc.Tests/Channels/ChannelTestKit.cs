@@ -17,6 +17,20 @@ internal static class ChannelTestKit
         return bytes;
     }
 
+    /// <summary>The shared words of a ring, for a failure message.</summary>
+    internal static unsafe string Describe(UintrIpc.Channels.ChannelRing ring)
+    {
+        var text = new System.Text.StringBuilder();
+        ulong tail = Volatile.Read(ref ring.Tail);
+        text.Append($"tail {tail & ((1UL << 56) - 1)} lock {tail >> 56}, head {Volatile.Read(ref ring.Head)}, wanted {Volatile.Read(ref ring.SpaceWanted):X}, consumer {ring.ConsumerState}/{ring.ConsumerOwner:X};");
+        for (int s = 0; s < 16; s++)
+        {
+            if (ring.SlotState(s) != 0)
+                text.Append($" slot {s}: {ring.SlotState(s)}/{ring.SlotOwner(s):X}");
+        }
+        return text.ToString();
+    }
+
     /// <summary>Checks a message made by <see cref="Message"/> and returns (producer, n).</summary>
     public static (int Producer, int N) Check(ReadOnlySpan<byte> message, int maxLength = 300)
     {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check.sh -- model-check docs/model/uintr.pml (the delivery protocol of docs/ABI.md),
-# docs/model/pipe.pml (the UintrPipe ring handshake of docs/PIPE.md) and
-# docs/model/engine.pml (the futex engine's interrupt handshake, ABI.md section 5)
+# docs/model/pipe.pml (the UintrPipe ring handshake of docs/PIPE.md), docs/model/engine.pml
+# (the futex engine's interrupt handshake, ABI.md section 5) and docs/model/channel.pml
+# (the UintrChannel claim/commit/skip protocol of docs/CHANNEL.md)
 # with spin. Runs from any directory, works in a temporary directory, needs spin and gcc.
 # Prints `PASS <name>` or `FAIL <name>` per check, then `model: N passed, M failed`;
 # exits non-zero if any check failed. KEEP=1 keeps the work directory (pan output,
@@ -175,6 +176,27 @@ check engine_broken_poke_before_flag    error "$ENGINE_LOST" safety -DBROKEN_POK
 check engine_broken_ctl_read_late       error "$ENGINE_LOST" safety -DBROKEN_CTL_READ_LATE
 check engine_broken_no_recheck          error "$ENGINE_LOST" safety -DBROKEN_NO_RECHECK
 check engine_broken_sleeping_late       error "$ENGINE_LOST" safety -DBROKEN_SLEEPING_LATE
+
+# ---- the UintrChannel record protocol (channel.pml, docs/CHANNEL.md) -------------------
+model="$here/channel.pml"
+CH_END='assertion violated +\(\(expect\[0\]==committed\[0\]\)'
+CH_PAY='assertion violated +\(data\['
+check channel_safety               pass '' safety
+check channel_safety_crash         pass '' safety -DMAXCRASH=1
+check channel_safety_crash_3msg    pass '' safety -DMAXCRASH=1 -DNMSG=3
+check channel_safety_crash_ring6   pass '' safety -DMAXCRASH=1 -DRING=6
+check channel_reach_skip_dead      error "$(reach 1)" safety -DREACH=1 -DMAXCRASH=1
+check channel_reach_recover_claimed error "$(reach 2)" safety -DREACH=2 -DMAXCRASH=1
+check channel_reach_recover_empty  error "$(reach 3)" safety -DREACH=3 -DMAXCRASH=1
+check channel_reach_padding        error "$(reach 4)" safety -DREACH=4
+check channel_reach_space_wait     error "$(reach 5)" safety -DREACH=5
+check channel_broken_commit_first  error "$CH_PAY" safety -DBROKEN_COMMIT_FIRST
+check channel_broken_skip_live     error "$CH_END" safety -DBROKEN_SKIP_LIVE
+check channel_broken_skip_no_reload error "$CH_END" safety -DBROKEN_SKIP_NO_RELOAD -DMAXCRASH=1
+check channel_broken_guard_late    error "$CH_END" safety -DBROKEN_GUARD_LATE -DMAXCRASH=1
+check channel_broken_no_guard      error "$CH_PAY" safety -DBROKEN_NO_GUARD
+check channel_broken_no_recover    error 'invalid end state' safety -DBROKEN_NO_RECOVER -DMAXCRASH=1
+check channel_broken_recover_live  error 'assertion violated' safety -DBROKEN_RECOVER_LIVE
 
 report
 echo "time: $((SECONDS - start))s"

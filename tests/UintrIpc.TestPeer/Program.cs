@@ -30,6 +30,7 @@
 //                                         A delivery that came only with the timeout is lost.
 //                                         Exit 2 on a timeout, 3 on a wrong delivery count
 //   hold <path>                           receive a fd, register a sender, 'K', block until killed
+//   channel-echo|channel-hold|channel-produce   see ChannelPeer.cs
 //   send-once                             one receiver, one vector, one Send and Poll, in this
 //                                         process (for the JIT disassembly of Send)
 //   die-closing <path> <point> <what>     register a receiver, send the fd of vector 5, 'K'; on 'C'
@@ -66,6 +67,9 @@ internal static class Program
                 ["hold", var path] => Hold(path),
                 ["pipe-echo", var path] => PipePeer.Echo(path),
                 ["pipe-stream", var path, var seed] => PipePeer.Stream(path, int.Parse(seed)),
+                ["channel-echo", var path] => ChannelPeer.Echo(path),
+                ["channel-hold", var path] => ChannelPeer.Hold(path),
+                ["channel-produce", var path, var id, var count, var mode] => ChannelPeer.Produce(path, int.Parse(id), int.Parse(count), mode),
                 ["send-once"] => SendOnce(),
                 ["die-closing", var path, var point, var what] => DieClosing(Connect(path), point, what),
                 ["pipe-publish-once"] => PipePeer.PublishOnce(),

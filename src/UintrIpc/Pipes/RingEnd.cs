@@ -8,7 +8,7 @@ namespace UintrIpc.Pipes;
 /// What a pipe's reader and writer share about their end: the ring they hold while they touch
 /// it, the doorbell they sleep on, the peer's liveness, a pending cancel and the disposal.
 /// </summary>
-internal sealed class RingEnd(Ring ring, Doorbell doorbell, PeerLiveness peer)
+internal sealed class RingEnd(Ring ring, Doorbell doorbell, PeerLiveness peer, string objectName = nameof(UintrPipe))
 {
     private int _cancelPending;
     private volatile bool _disposed;
@@ -25,7 +25,7 @@ internal sealed class RingEnd(Ring ring, Doorbell doorbell, PeerLiveness peer)
     /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
     public RingHold EnterAcrossAwait() => Held(_disposed ? RingHold.None : ring.EnterAcrossAwait());
 
-    private static RingHold Held(RingHold hold) => hold != RingHold.None ? hold : throw new ObjectDisposedException(nameof(UintrPipe));
+    private RingHold Held(RingHold hold) => hold != RingHold.None ? hold : throw new ObjectDisposedException(objectName);
 
     /// <summary>Lends the data area for memory handed to the application (see <see cref="Ring.TryLendData"/>).</summary>
     /// <exception cref="ObjectDisposedException">The pipe was disposed since the caller's last look: the ring may be gone.</exception>
@@ -33,7 +33,7 @@ internal sealed class RingEnd(Ring ring, Doorbell doorbell, PeerLiveness peer)
     public void LendData()
     {
         if (!ring.TryLendData())
-            throw new ObjectDisposedException(nameof(UintrPipe));
+            throw new ObjectDisposedException(objectName);
     }
 
     public void Exit(RingHold hold) => ring.Exit(hold);
@@ -87,7 +87,7 @@ internal sealed class RingEnd(Ring ring, Doorbell doorbell, PeerLiveness peer)
         }
         catch (ObjectDisposedException) when (_disposed)
         {
-            throw new ObjectDisposedException(nameof(UintrPipe));
+            throw new ObjectDisposedException(objectName);
         }
     }
 }

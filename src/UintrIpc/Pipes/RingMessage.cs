@@ -14,7 +14,7 @@ internal static class RingMessage
     public static ValueTask SendAsync(Socket socket, SafeHandle ring, int which, CancellationToken cancellationToken) =>
         DescriptorMessage.SendAsync(socket, ring, DescriptorMessageLayout.KindPipeRing, which, cancellationToken);
 
-    /// <summary>Receives a ring message; the caller owns the descriptor and validates it (<see cref="RingFile.Validate"/>).</summary>
+    /// <summary>Receives a ring message; the caller owns the descriptor and validates it (<see cref="RingFile.Validate(SafeFileDescriptorHandle)"/>).</summary>
     public static async ValueTask<(SafeFileDescriptorHandle Ring, int Which)> ReceiveAsync(Socket socket, CancellationToken cancellationToken)
     {
         ReceivedDescriptor received = await DescriptorMessage.ReceiveAsync(socket, s_kinds, cancellationToken).ConfigureAwait(false);

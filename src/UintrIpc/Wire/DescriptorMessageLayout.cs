@@ -18,4 +18,5 @@ internal static class DescriptorMessageLayout
     internal const ushort KindNative = 2;
     internal const ushort KindNativeSimulated = 3;
     internal const ushort KindPipeRing = 4; // docs/PIPE.md section 7
+    internal const ushort KindChannelRing = 5; // docs/CHANNEL.md section 10
 }

@@ -1,3 +1,4 @@
+using UintrIpc.Diagnostics;
 namespace UintrIpc;
 
 /// <summary>
@@ -10,5 +11,5 @@ namespace UintrIpc;
 public static class UintrMetrics
 {
     /// <summary>The name of the library's meter.</summary>
-    public const string MeterName = "UintrIpc";
+    public const string MeterName = MeterInstruments.MeterName;
 }

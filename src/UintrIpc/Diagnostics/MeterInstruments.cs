@@ -4,7 +4,7 @@ using UintrIpc.Engine;
 namespace UintrIpc.Diagnostics;
 
 /// <summary>
-/// The <see cref="Meter"/> named <see cref="UintrMetrics.MeterName"/>: observable instruments over
+/// The <see cref="Meter"/> named <see cref="MeterName"/>: observable instruments over
 /// every receiver's counters, the process's sends and the futex engine, read only when a
 /// listener (dotnet-counters, OpenTelemetry, a <see cref="MeterListener"/>) collects. Names
 /// follow the OpenTelemetry conventions (dotted lower case, units in braces for counts of
@@ -19,6 +19,9 @@ namespace UintrIpc.Diagnostics;
 /// </remarks>
 internal static class MeterInstruments
 {
+    /// <summary>The meter's name, published as <c>UintrMetrics.MeterName</c>.</summary>
+    internal const string MeterName = "UintrIpc";
+
     /// <summary>The tag naming the receiver an instrument's measurement is about.</summary>
     public const string NameTag = "uintr.receiver.name";
 
@@ -81,7 +84,7 @@ internal static class MeterInstruments
 
     private static Meter CreateMeter()
     {
-        var meter = new Meter(UintrMetrics.MeterName, typeof(MeterInstruments).Assembly.GetName().Version?.ToString());
+        var meter = new Meter(MeterName, typeof(MeterInstruments).Assembly.GetName().Version?.ToString());
         meter.CreateObservableCounter("uintr.receiver.posts", () => SumReceivers(static c => Volatile.Read(ref c.Posts)), "{interrupt}",
             "Posts collected from vector pages; sends that coalesced count once.");
         meter.CreateObservableCounter("uintr.receiver.deliveries", () => SumReceivers(static c => Volatile.Read(ref c.Deliveries)), "{interrupt}",

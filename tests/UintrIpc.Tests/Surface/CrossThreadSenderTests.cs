@@ -9,7 +9,7 @@ namespace UintrIpc.Tests.Surface;
 /// hand the sender to a worker; ping-pong with each side's sender used by the other side's
 /// thread; a blocked Wait woken from a timer; a send after the vector was closed). The futex
 /// run is <see cref="FutexCrossThreadSenderTests"/>, the native run (RFC v1's per-thread UITT
-/// under the simulator) <see cref="NativeCrossThreadSenderTests"/>; every receiver lives on a
+/// under the simulator) <see cref="HardwareCrossThreadSenderTests"/>; every receiver lives on a
 /// thread it owns, as the native path requires.
 /// </summary>
 public abstract class CrossThreadSenderCases(UintrMode mode)
@@ -198,7 +198,7 @@ public sealed class FutexCrossThreadSenderTests() : CrossThreadSenderCases(Uintr
 
 /// <summary>The cross-thread cases on the native path: RFC v1's per-thread UITT under the simulator, or hardware.</summary>
 [Trait("Category", "HardwareOnly")]
-public sealed class NativeCrossThreadSenderTests() : CrossThreadSenderCases(UintrMode.Native)
+public sealed class HardwareCrossThreadSenderTests() : CrossThreadSenderCases(UintrMode.Native)
 {
     [HardwareOnlyFact]
     public void Posts_from_a_worker_thread() => Posts_from_a_worker_thread_reach_a_receiver_that_registered_the_sender();

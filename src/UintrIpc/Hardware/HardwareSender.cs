@@ -239,10 +239,12 @@ internal sealed class HardwareSender : IDisposable
     /// </summary>
     ~HardwareSender()
     {
-        if (Interlocked.Exchange(ref _state, Disposed) == Disposed)
+        // A constructor that threw before taking the descriptor (the native path unavailable) leaves it null.
+        SafeFileDescriptorHandle? fd = _fd;
+        if (fd is null || Interlocked.Exchange(ref _state, Disposed) == Disposed)
             return;
         FreeSlot(_slot);
-        _fd.DangerousRelease();
+        fd.DangerousRelease();
     }
 
     /// <summary>A number no other live sender has: this sender's place in each thread's array. Freed numbers are reused, so the arrays stay small.</summary>

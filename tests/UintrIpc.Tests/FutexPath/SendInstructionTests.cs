@@ -15,19 +15,7 @@ public sealed partial class SendInstructionTests(ITestOutputHelper output)
     [OptimizedBuildFact]
     public async Task The_jitted_send_posts_with_a_locked_or()
     {
-        var info = new ProcessStartInfo(PeerProcess.DotnetHost, [PeerProcess.PeerDll, "send-once"])
-        {
-            UseShellExecute = false,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        info.Environment["DOTNET_TieredCompilation"] = "0"; // the optimized code, at once
-        info.Environment["DOTNET_JitDisasm"] = "UintrIpc.UintrSender:Post"; // Send() itself is inlined into its caller
-        using Process process = Process.Start(info)!;
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        string listing = await process.StandardOutput.ReadToEndAsync();
-        Assert.True(process.WaitForExit(Until.Hang), "send-once hung");
-        Assert.True(process.ExitCode == 0, $"send-once exited {process.ExitCode}: {await stderr}");
+        string listing = await JitListing.Of("send-once", "UintrIpc.UintrSender:Post"); // Send() itself is inlined into its caller
 
         Assert.Contains("; Assembly listing for method UintrIpc.UintrSender:Post()", listing, StringComparison.Ordinal);
         // The JIT prints the prefix on a line of its own: "lock", then "or  qword ptr [...], ...".

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using UintrIpc.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace UintrIpc.Tests.Pipes;
@@ -17,19 +16,7 @@ public sealed partial class PipePublishInstructionTests(ITestOutputHelper output
     [OptimizedBuildFact]
     public async Task The_jitted_publish_stores_the_tail_with_an_exchange()
     {
-        var info = new ProcessStartInfo(PeerProcess.DotnetHost, [PeerProcess.PeerDll, "pipe-publish-once"])
-        {
-            UseShellExecute = false,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        info.Environment["DOTNET_TieredCompilation"] = "0"; // the optimized code, at once
-        info.Environment["DOTNET_JitDisasm"] = "UintrIpc.Pipes.RingProducer:Publish";
-        using Process process = Process.Start(info)!;
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        string listing = await process.StandardOutput.ReadToEndAsync();
-        Assert.True(process.WaitForExit(Until.Hang), "pipe-publish-once hung");
-        Assert.True(process.ExitCode == 0, $"pipe-publish-once exited {process.ExitCode}: {await stderr}");
+        string listing = await JitListing.Of("pipe-publish-once", "UintrIpc.Pipes.RingProducer:Publish");
 
         // If Publish is ever inlined into its callers, this fails here: follow it to the caller.
         Assert.Contains("; Assembly listing for method UintrIpc.Pipes.RingProducer:Publish(int)", listing, StringComparison.Ordinal);
